@@ -1,0 +1,1 @@
+"""The Flask sidecar for AI integration: providers, prompt rendering, streaming, metering."""

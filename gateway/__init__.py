@@ -1,0 +1,1 @@
+"""Taproot's gateway: PostgreSQL exposed over HTTP in PostgREST's dialect."""

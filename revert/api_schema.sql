@@ -1,0 +1,6 @@
+-- Revert taproot:api_schema from pg
+BEGIN;
+
+DROP SCHEMA api;
+
+COMMIT;

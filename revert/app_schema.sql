@@ -1,0 +1,6 @@
+-- Revert taproot:app_schema from pg
+BEGIN;
+
+DROP SCHEMA app;
+
+COMMIT;

@@ -1,0 +1,6 @@
+-- Revert taproot:auth_schema from pg
+BEGIN;
+
+DROP SCHEMA auth;
+
+COMMIT;

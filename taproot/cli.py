@@ -1,0 +1,105 @@
+"""The `taproot` command: argument parsing and dispatch, nothing else."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from taproot import database
+from taproot.errors import TaprootError
+from taproot.settings import Settings, load_settings
+from taproot.target import resolve
+
+
+def _db(settings: Settings, action: str) -> int:
+    target = resolve(settings)
+    cluster = target.cluster
+    if action in ("start", "stop", "reset") and cluster is None:
+        raise TaprootError(f"DATABASE_URL is set: there is no embedded cluster to {action}")
+    if action == "start":
+        assert cluster is not None
+        cluster.start()
+        print(f"PostgreSQL running on 127.0.0.1:{cluster.port} (data in {cluster.data_dir})")
+    elif action == "stop":
+        assert cluster is not None
+        cluster.stop()
+        print("PostgreSQL stopped")
+    elif action == "status":
+        if cluster is not None:
+            state = f"running (pid {cluster.pid()})" if cluster.running() else "stopped"
+            print(f"embedded cluster {cluster.data_dir}: {state}, port {cluster.port}")
+        if cluster is None or cluster.running():
+            print(database.status(target.db), end="")
+    elif action == "reset":
+        assert cluster is not None
+        cluster.destroy()
+        print(f"removed {cluster.data_dir}")
+    elif action == "psql":
+        os.execvp("psql", ["psql", target.db.url])
+    return 0
+
+
+def _migrate(settings: Settings, revert_to: str | None, revert: bool) -> int:
+    from taproot.provision import prepare
+
+    target = resolve(settings)
+    if revert:
+        database.revert(target.db, revert_to)
+    else:
+        prepare(target.db, settings)
+    print(database.status(target.db), end="")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="taproot", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("up", help="run the whole backend on the embedded cluster (Ctrl-C stops it)")
+    test = sub.add_parser("test", help="run every test on a throwaway cluster")
+    test.add_argument(
+        "--only",
+        action="append",
+        choices=["lint", "db", "pytest"],
+        help="run only this stage (repeatable): lint, db (sqitch + pgTAP), pytest",
+    )
+    test.add_argument("pytest_args", nargs=argparse.REMAINDER, help="passed to pytest")
+    db = sub.add_parser("db", help="manage the embedded cluster")
+    db.add_argument("action", choices=["start", "stop", "status", "psql", "reset"])
+    mig = sub.add_parser("migrate", help="bootstrap roles and deploy the sqitch plan")
+    mig.add_argument("--revert", action="store_true", help="revert instead of deploying")
+    mig.add_argument("--to", help="with --revert: the change to revert to")
+    sub.add_parser("setup", help="install what is missing (venv, Debian packages) and exit")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = load_settings()
+        if args.command == "up":
+            from taproot import up
+
+            return up.run(settings)
+        if args.command == "test":
+            from taproot import testrun
+
+            extra = [a for a in args.pytest_args if a != "--"]
+            stages = tuple(args.only) if args.only else testrun.STAGES
+            return testrun.run(settings, extra, stages=stages)
+        if args.command == "db":
+            return _db(settings, args.action)
+        if args.command == "migrate":
+            return _migrate(settings, args.to, args.revert)
+        if args.command == "setup":
+            from taproot import system_deps
+
+            system_deps.ensure(for_tests=True)
+            print("taproot: everything is installed")
+            return 0
+    except TaprootError as exc:
+        print(f"taproot: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        return 130
+    raise AssertionError(args.command)

@@ -1,0 +1,6 @@
+-- Verify taproot:app_schema on pg
+BEGIN;
+
+SELECT 1 / (pg_catalog.has_schema_privilege('authenticated', 'app', 'usage'))::int;
+
+ROLLBACK;

@@ -1,0 +1,1 @@
+"""Procrastinate workers: AI requests and schedules run from jobs queued in PostgreSQL."""
