@@ -52,7 +52,7 @@ class Database:
                 " set_config('taproot.analyst_password', %s, false)",
                 (authenticator_password, analyst_password),
             )
-            conn.execute(BOOTSTRAP_SQL.read_text())  # type: ignore[arg-type]
+            conn.execute(BOOTSTRAP_SQL.read_text())
 
     def exists(self, name: str) -> bool:
         with self.connect() as conn:

@@ -31,7 +31,7 @@ def seed(admin: Database) -> None:
     files = sorted(SEED_DIR.glob("*.sql"))
     with admin.connect() as conn:
         for path in files:
-            conn.execute(path.read_text())  # type: ignore[arg-type]
+            conn.execute(path.read_text())
     if files:
         print(f"taproot: loaded seed data ({len(files)} files)", file=sys.stderr)
 

@@ -63,7 +63,7 @@ def _pgtap(cluster: Cluster, admin: Database) -> None:
         raise TaprootError("no pgTAP files under tests/db")
     with admin.connect() as conn:
         conn.execute("CREATE EXTENSION IF NOT EXISTS pgtap WITH SCHEMA extensions")
-        conn.execute(PGTAP_HELPERS.read_text())  # type: ignore[arg-type]
+        conn.execute(PGTAP_HELPERS.read_text())
     env = {**os.environ, **cluster.libpq_env(admin.name)}
     if _run(["pg_prove", "--failures", "--comments", *files], env=env) != 0:
         raise TaprootError("pgTAP tests failed")
