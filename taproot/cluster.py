@@ -8,6 +8,7 @@ socket inside the data folder; settings are sized for a small (2-core) machine.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import pwd
 import shutil
@@ -59,6 +60,32 @@ def free_port() -> int:
         return port
 
 
+def _postgres_can_reach(path: Path) -> bool:
+    """Whether the postgres OS user can traverse to `path` (or its nearest existing parent)."""
+    probe = path
+    while not probe.exists():
+        probe = probe.parent
+    result = subprocess.run(
+        ["runuser", "-u", "postgres", "--", "test", "-x", str(probe)], check=False
+    )
+    return result.returncode == 0
+
+
+def placed_data_dir(requested: Path) -> Path:
+    """Where the cluster really lives.
+
+    As root the server runs as `postgres`, which cannot enter a folder under a private
+    home (/root is 0700). Such a cluster lives under postgres' own home instead, at a
+    path derived from the requested one, so that each checkout keeps its own cluster.
+    """
+    requested = requested.absolute()
+    if os.geteuid() != 0 or _postgres_can_reach(requested):
+        return requested
+    digest = hashlib.sha256(str(requested).encode()).hexdigest()[:12]
+    home = Path(pwd.getpwnam("postgres").pw_dir)
+    return home / "taproot" / f"{requested.name}-{digest}"
+
+
 @dataclass
 class Cluster:
     """One PostgreSQL cluster in `data_dir`, served on `port`."""
@@ -67,6 +94,9 @@ class Cluster:
     data_dir: Path
     port: int
     ephemeral: bool = False
+
+    def __post_init__(self) -> None:
+        self.data_dir = placed_data_dir(self.data_dir)
 
     @property
     def socket_dir(self) -> Path:

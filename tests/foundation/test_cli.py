@@ -1,0 +1,83 @@
+"""The `taproot` command line: db subcommands and migrate, as a user runs them."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from taproot import ROOT, cli
+from taproot.cluster import free_port
+
+
+@pytest.fixture
+def home_env(tmp_path: Path) -> Iterator[dict[str, str]]:
+    tmp_path.chmod(0o755)
+    env = {
+        **os.environ,
+        "TAPROOT_HOME": str(tmp_path / "home"),
+        "TAPROOT_PG_PORT": str(free_port()),
+    }
+    env.pop("DATABASE_URL", None)
+    yield env
+    subprocess.run([sys.executable, "-m", "taproot", "db", "stop"], env=env, check=False)
+
+
+def _taproot(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "taproot", *args],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_db_lifecycle_and_migrate(home_env: dict[str, str]) -> None:
+    started = _taproot(home_env, "db", "start")
+    assert started.returncode == 0, started.stderr
+    assert f"127.0.0.1:{home_env['TAPROOT_PG_PORT']}" in started.stdout
+
+    migrated = _taproot(home_env, "migrate")
+    assert migrated.returncode == 0, migrated.stderr
+    status = _taproot(home_env, "db", "status")
+    assert "running" in status.stdout
+    assert "Nothing to deploy (up-to-date)" in status.stdout
+
+    reverted = _taproot(home_env, "migrate", "--revert", "--to", "api_schema")
+    assert reverted.returncode == 0, reverted.stderr
+    assert "Undeployed changes" in reverted.stdout
+
+    assert _taproot(home_env, "db", "stop").returncode == 0
+    stopped = _taproot(home_env, "db", "status")
+    assert "stopped" in stopped.stdout
+    reset = _taproot(home_env, "db", "reset")
+    assert reset.returncode == 0
+    assert not (Path(home_env["TAPROOT_HOME"]) / "pg").exists()
+
+
+def test_db_commands_refuse_with_database_url(home_env: dict[str, str]) -> None:
+    env = {**home_env, "DATABASE_URL": "postgresql://nobody@127.0.0.1:1/x"}
+    result = _taproot(env, "db", "start")
+    assert result.returncode == 1
+    assert "DATABASE_URL is set" in result.stderr
+
+
+def test_bad_setting_exits_2(home_env: dict[str, str]) -> None:
+    result = _taproot({**home_env, "API_PORT": "nope"}, "db", "status")
+    assert result.returncode == 2
+    assert "API_PORT" in result.stderr
+
+
+def test_parser_knows_every_command() -> None:
+    parser = cli.build_parser()
+    assert parser.parse_args(["test", "--only", "db"]).only == ["db"]
+    assert parser.parse_args(["db", "psql"]).action == "psql"
+    with pytest.raises(SystemExit):
+        parser.parse_args(["db", "explode"])

@@ -1,0 +1,123 @@
+"""`taproot up` end to end: real processes, real ports, Ctrl-C leaves nothing behind."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+
+from taproot import ROOT
+from taproot.cluster import free_port, port_is_free
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def stack_env(tmp_path: Path) -> Iterator[dict[str, str]]:
+    tmp_path.chmod(0o755)
+    env = {
+        **os.environ,
+        "TAPROOT_HOME": str(tmp_path / "home"),
+        "TAPROOT_PG_PORT": str(free_port()),
+        "API_PORT": str(free_port()),
+        "TAPROOT_GATEWAY_WORKERS": "1",
+    }
+    env.pop("DATABASE_URL", None)
+    yield env
+    # Whatever a failing test left, the cluster must not outlive it.
+    subprocess.run(
+        [sys.executable, "-m", "taproot", "db", "stop"], env=env, capture_output=True, check=False
+    )
+
+
+def _start(env: dict[str, str]) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "taproot", "up"],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+
+def _wait_healthy(env: dict[str, str], proc: subprocess.Popen[str], timeout: float) -> float:
+    started = time.monotonic()
+    url = f"http://127.0.0.1:{env['API_PORT']}/api/health"
+    while time.monotonic() - started < timeout:
+        assert proc.poll() is None, proc.stdout.read() if proc.stdout else ""
+        try:
+            if requests.get(url, timeout=1).status_code == 200:
+                return time.monotonic() - started
+        except requests.RequestException:
+            pass
+        time.sleep(0.1)
+    raise AssertionError(f"{url} not healthy within {timeout}s")
+
+
+def _interrupt(proc: subprocess.Popen[str]) -> str:
+    proc.send_signal(signal.SIGINT)
+    out, _ = proc.communicate(timeout=30)
+    assert proc.returncode == 0, out
+    return out
+
+
+def test_up_serves_health_and_ctrl_c_stops_everything(stack_env: dict[str, str]) -> None:
+    proc = _start(stack_env)
+    try:
+        _wait_healthy(stack_env, proc, timeout=120)
+        response = requests.get(f"http://127.0.0.1:{stack_env['API_PORT']}/api/health", timeout=5)
+        assert response.status_code == 200
+        body = response.json()
+        assert body["status"] == "ok"
+        assert body["database"] == "ok"
+
+        second = subprocess.run(
+            [sys.executable, "-m", "taproot", "up"],
+            env=stack_env,
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        )
+        assert second.returncode == 1
+        assert "already running" in second.stderr
+    finally:
+        out = _interrupt(proc)
+    assert "stopping" in out
+    assert port_is_free(int(stack_env["API_PORT"]))
+    assert port_is_free(int(stack_env["TAPROOT_PG_PORT"]))
+    pid_file = Path(stack_env["TAPROOT_HOME"]) / "pg" / "postmaster.pid"
+    assert not pid_file.exists()
+
+    # The second start finds everything in place and is quick.
+    again = _start(stack_env)
+    try:
+        assert _wait_healthy(stack_env, again, timeout=30) < 10
+    finally:
+        _interrupt(again)
+
+
+def test_port_taken_is_one_line_and_leaves_nothing(stack_env: dict[str, str]) -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as blocker:
+        blocker.bind(("127.0.0.1", int(stack_env["API_PORT"])))
+        blocker.listen()
+        result = subprocess.run(
+            [sys.executable, "-m", "taproot", "up"],
+            env=stack_env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    assert result.returncode == 1
+    assert f"port {stack_env['API_PORT']} is already in use; set API_PORT" in result.stderr
+    assert port_is_free(int(stack_env["TAPROOT_PG_PORT"]))
