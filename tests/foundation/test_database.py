@@ -44,7 +44,8 @@ def test_deploy_revert_redeploy(pg_server: Database) -> None:
         database.revert(db)
         with db.connect() as conn:
             left = conn.execute(
-                "SELECT count(*) FROM pg_namespace WHERE nspname IN ('api','app','auth','reporting')"
+                "SELECT count(*) FROM pg_namespace"
+                " WHERE nspname IN ('api', 'app', 'auth', 'reporting')"
             ).fetchone()
         assert left == (0,)
         database.migrate(db)
@@ -73,7 +74,7 @@ def test_analyst_is_read_only(pg_server: Database, app_db: Database) -> None:
             " WHERE r.rolname = 'analyst'"
         ).fetchone()
     assert settings is not None
-    assert "default_transaction_read_only=on" in settings[0]
+    assert "default_transaction_read_only=on" in list(settings[0])  # type: ignore[call-overload]
 
 
 def test_sqitch_target_conversion() -> None:

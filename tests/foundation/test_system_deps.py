@@ -22,8 +22,8 @@ def test_not_root_without_binaries_prints_the_install_command(
 ) -> None:
     monkeypatch.setattr(system_deps, "PG_ROOT", tmp_path)
     monkeypatch.delenv("TAPROOT_PG_BIN", raising=False)
-    monkeypatch.setattr(system_deps.shutil, "which", lambda _name: None)
-    monkeypatch.setattr(system_deps.os, "geteuid", lambda: 1000)
+    monkeypatch.setattr("shutil.which", lambda _name: None)
+    monkeypatch.setattr("os.geteuid", lambda: 1000)
     with pytest.raises(TaprootError) as info:
         system_deps.ensure(for_tests=True)
     message = str(info.value)
