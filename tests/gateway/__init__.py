@@ -1,0 +1,1 @@
+"""HTTP spec and client suites for the gateway: what 'behaves like PostgREST v12' means."""
