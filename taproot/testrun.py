@@ -62,7 +62,10 @@ def _pgtap(cluster: Cluster, admin: Database) -> None:
     if not files:
         raise TaprootError("no pgTAP files under tests/db")
     with admin.connect() as conn:
-        conn.execute("CREATE EXTENSION IF NOT EXISTS pgtap WITH SCHEMA extensions")
+        # pgTAP's functions are called unqualified, also after `SET ROLE anon` in a test;
+        # the schema revokes EXECUTE from PUBLIC by default, so grant it back for pgTAP.
+        conn.execute("CREATE EXTENSION IF NOT EXISTS pgtap WITH SCHEMA public")
+        conn.execute("GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA public TO PUBLIC")
         conn.execute(PGTAP_HELPERS.read_text())
     env = {**os.environ, **cluster.libpq_env(admin.name)}
     if _run(["pg_prove", "--failures", "--comments", *files], env=env) != 0:
