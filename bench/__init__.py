@@ -1,0 +1,1 @@
+"""Benchmarks: the gateway measured beside pgbench running the same SQL."""
