@@ -98,8 +98,9 @@ def sqitch(db: Database, *args: str) -> subprocess.CompletedProcess[str]:
     """Run sqitch in the project root against `db`; raises with sqitch's own words on failure."""
     env = {
         **os.environ,
-        "SQITCH_USER_NAME": os.environ.get("SQITCH_USER_NAME", "taproot"),
-        "SQITCH_USER_EMAIL": os.environ.get("SQITCH_USER_EMAIL", "taproot@localhost"),
+        # Recorded as the deployer in sqitch's registry.
+        "SQITCH_FULLNAME": os.environ.get("SQITCH_FULLNAME", "taproot"),
+        "SQITCH_EMAIL": os.environ.get("SQITCH_EMAIL", "taproot@localhost"),
     }
     # libpq's socket-directory URLs (host=/path) are not sqitch URIs; hand those over as
     # PG* variables instead, which sqitch's engine and psql both honour.

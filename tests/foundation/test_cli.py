@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,6 +13,7 @@ import pytest
 
 from taproot import ROOT, cli
 from taproot.cluster import free_port
+from taproot.database import Database
 
 
 @pytest.fixture
@@ -67,6 +69,25 @@ def test_db_commands_refuse_with_database_url(home_env: dict[str, str]) -> None:
     result = _taproot(env, "db", "start")
     assert result.returncode == 1
     assert "DATABASE_URL is set" in result.stderr
+
+
+def test_migrate_with_database_url_uses_that_server(
+    home_env: dict[str, str], pg_server: Database
+) -> None:
+    name = f"taproot_url_{uuid.uuid4().hex[:8]}"
+    env = {**home_env, "DATABASE_URL": pg_server.with_name(name).url}
+    try:
+        result = _taproot(env, "migrate")
+        assert result.returncode == 0, result.stderr
+        assert "Nothing to deploy (up-to-date)" in result.stdout
+        with pg_server.with_name(name).connect() as conn:
+            row = conn.execute("SELECT committer_name FROM sqitch.changes LIMIT 1").fetchone()
+        assert row == ("taproot",)
+        status = _taproot(env, "db", "status")
+        assert "embedded cluster" not in status.stdout
+    finally:
+        pg_server.drop(name)
+    assert not (Path(home_env["TAPROOT_HOME"]) / "pg").exists()
 
 
 def test_bad_setting_exits_2(home_env: dict[str, str]) -> None:
