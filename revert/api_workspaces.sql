@@ -1,0 +1,6 @@
+-- Revert taproot:api_workspaces from pg
+BEGIN;
+
+DROP TABLE api.workspaces;
+
+COMMIT;
