@@ -1,0 +1,77 @@
+"""`python -m gateway [config-file]`: serve the gateway with uvicorn (uvloop, httptools).
+
+PGRST_* variables override the file, as in PostgREST. With server-workers > 1 uvicorn
+starts that many processes; each re-reads the configuration through `factory`.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import pathlib
+import sys
+
+from gateway.app import App, create_app
+from gateway.config import Config, ConfigError, load
+
+_FILE_VAR = "TAPROOT_GATEWAY_CONFIG_FILE"
+_LEVELS = {"crit": logging.CRITICAL, "error": logging.ERROR, "warn": logging.WARNING,
+           "info": logging.INFO, "debug": logging.DEBUG}
+
+
+def _config() -> Config:
+    path = os.environ.get(_FILE_VAR)
+    return load(config_file=pathlib.Path(path) if path else None)
+
+
+def factory() -> App:
+    """Called by uvicorn in each worker process."""
+    return create_app(_config())
+
+
+def _host(value: str) -> str:
+    if value in ("!4", "*4", "*"):
+        return "0.0.0.0"  # noqa: S104 - PostgREST's "any IPv4" spelling
+    if value in ("!6", "*6"):
+        return "::"
+    return value
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    if args and args[0] in ("-h", "--help"):
+        print(__doc__)  # noqa: T201
+        return 0
+    if args:
+        os.environ[_FILE_VAR] = str(pathlib.Path(args[0]).resolve())
+    try:
+        config = _config()
+    except ConfigError as exc:
+        print(f"gateway: configuration error: {exc}", file=sys.stderr)  # noqa: T201
+        return 2
+    level = _LEVELS[config.log_level]
+    logging.basicConfig(level=level, format="%(asctime)s %(process)d %(levelname)s "
+                                            "%(name)s: %(message)s")
+    import uvicorn
+
+    uvicorn.run(
+        "gateway.__main__:factory",
+        factory=True,
+        host=_host(config.server_host),
+        port=config.server_port,
+        workers=config.server_workers,
+        loop="uvloop",
+        http="httptools",
+        lifespan="on",
+        access_log=config.log_level == "debug",
+        log_level=logging.getLevelName(max(level, logging.INFO)).lower()
+        if level <= logging.INFO else "warning",
+        proxy_headers=False,
+        server_header=False,
+        date_header=True,
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,263 @@
+"""The ASGI application: the only module that knows the order of the stages.
+
+auth → request → plan → query → tx → response, each timed (Server-Timing when
+server-timing-enabled). The lifespan starts the asyncpg pool and the schema cache and
+closes them. Health (`<root>/health`, `<root>/ready`) and `/metrics` are answered here.
+Unexpected exceptions become a generic 500 in PostgREST's shape and a log line.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+
+import asyncpg
+
+from gateway import errors, openapi, plan, query, request, response
+from gateway._sql import query as named_query
+from gateway.auth import Authenticator
+from gateway.config import Config
+from gateway.errors import ApiError
+from gateway.metrics import Metrics
+from gateway.response import Response
+from gateway.schema_cache import Reloader
+from gateway.tx import Context, Database
+
+log = logging.getLogger("gateway")
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+
+_JSON = [(b"content-type", b"application/json")]
+
+
+class App:
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self.db = Database(config)
+        self.auth = Authenticator(config)
+        self.reloader = Reloader(self.db.connect, config.db_schemas,
+                                 config.db_channel if config.db_channel_enabled else None)
+        self.metrics = Metrics()
+        self.root = config.server_root_path
+        self.timing = config.server_timing_enabled
+        self.max_body = config.server_max_body_bytes
+        self._accessible_rel = named_query("tx", "accessible_relations")
+        self._accessible_fn = named_query("tx", "accessible_functions")
+
+    # --- ASGI -------------------------------------------------------------------------
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        kind = scope["type"]
+        if kind == "http":
+            await self._http(scope, receive, send)
+        elif kind == "lifespan":
+            await self._lifespan(receive, send)
+
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                try:
+                    await self.startup()
+                except Exception as exc:  # noqa: BLE001 - reported to the server
+                    log.exception("gateway start-up failed")
+                    await send({"type": "lifespan.startup.failed", "message": str(exc)})
+                    return
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                await self.shutdown()
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    async def startup(self) -> None:
+        await self.db.start()
+        await self.reloader.start()
+        if self.reloader.cache is None:
+            log.error("serving 503 PGRST002 until the schema cache loads")
+
+    async def shutdown(self) -> None:
+        await self.reloader.close()
+        await self.db.close()
+
+    # --- HTTP -------------------------------------------------------------------------
+    async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        started = time.perf_counter()
+        try:
+            resp = await self._route(scope, receive)
+        except ApiError as err:
+            resp = response.error_response(err)
+        except Exception:  # noqa: BLE001 - the client sees a generic error, the log the cause
+            log.exception("unexpected error on %s %s", scope.get("method"), scope.get("path"))
+            resp = response.error_response(errors.internal())
+        body = b"" if scope.get("method") == "HEAD" else resp.body
+        await send({"type": "http.response.start", "status": resp.status,
+                    "headers": resp.headers})
+        await send({"type": "http.response.body", "body": body})
+        self.metrics.observe(resp.status, time.perf_counter() - started)
+
+    async def _route(self, scope: Scope, receive: Receive) -> Response:
+        path: str = scope["path"]
+        if path == "/metrics":
+            cache = self.reloader.cache
+            return Response(200, [(b"content-type", b"text/plain; version=0.0.4")],
+                            self.metrics.render(self.db.pool_stats(),
+                                                time.time() - cache.loaded_at if cache
+                                                else None))
+        root = self.root
+        if root:
+            if path == root or path.startswith(root + "/"):
+                path = path[len(root):] or "/"
+            else:
+                raise errors.invalid_path()
+        if path == "/health":
+            return await self._health()
+        if path == "/ready":
+            return await self._ready()
+        return await self._api(scope, receive, path)
+
+    async def _health(self) -> Response:
+        cache = self.reloader.cache
+        ok = await self.db.ping()
+        body: dict[str, Any] = {
+            "status": "ok" if ok else "degraded",
+            "database": "ok" if ok else "unavailable",
+            "schema_cache": {
+                "loaded": cache is not None,
+                "age_seconds": round(time.time() - cache.loaded_at, 3) if cache else None,
+                "last_error": self.reloader.last_error,
+            },
+            "pool": self.db.pool_stats(),
+        }
+        return Response(200 if ok else 503, list(_JSON), json.dumps(body).encode())
+
+    async def _ready(self) -> Response:
+        loaded = self.reloader.cache is not None
+        ok = loaded and await self.db.ping()
+        if not loaded:
+            self.reloader.request_reload()
+        body = {"status": "ready" if ok else "not ready", "schema_cache": loaded,
+                "database": "ok" if ok or not loaded and await self.db.ping() else "unavailable"}
+        return Response(200 if ok else 503, list(_JSON), json.dumps(body).encode())
+
+    async def _read_body(self, receive: Receive) -> bytes:
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                break
+            chunk = message.get("body", b"")
+            if chunk:
+                size += len(chunk)
+                if size > self.max_body:
+                    raise ApiError(413, "PGRST102", "Payload Too Large",
+                                   f"The request body is limited to {self.max_body} bytes")
+                chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        return b"".join(chunks)
+
+    async def _api(self, scope: Scope, receive: Receive, path: str) -> Response:
+        timing = self.timing
+        t0 = time.perf_counter()
+        method: str = scope["method"]
+        headers: dict[str, str] = {}
+        prefer: list[str] = []
+        for raw_name, raw_value in scope["headers"]:
+            name = raw_name.decode("latin-1")
+            value = raw_value.decode("latin-1")
+            if name == "prefer":
+                prefer.append(value)
+            if name in headers:
+                headers[name] += ("; " if name == "cookie" else ", ") + value
+            else:
+                headers[name] = value
+        # 1. auth
+        auth = self.auth.authenticate(headers.get("authorization"))
+        t1 = time.perf_counter()
+        # 2. request
+        body = await self._read_body(receive) if method in ("POST", "PATCH", "PUT") else b""
+        api_req = request.build(method, path, scope.get("query_string", b""), headers, prefer,
+                                body, self.config.db_schemas)
+        t2 = time.perf_counter()
+        # 3. plan
+        cache = self.reloader.cache
+        if cache is None:
+            self.reloader.request_reload()
+            raise errors.no_schema_cache()
+        action = plan.plan(api_req, cache, self.config.db_max_rows,
+                           self.config.openapi_mode != "disabled")
+        if action.kind == "info":
+            return response.info_response(action.allow)
+        ctx = self._context(api_req, auth, path, headers, action.read_only)
+        if action.kind == "openapi":
+            return await self._openapi(api_req, action.headers_only, ctx, headers)
+        # 4. query
+        statement = query.build(action)
+        t3 = time.perf_counter()
+        # 5. transaction
+        count = action.count
+        result = await self.db.run(
+            ctx, api_req.schema, statement, singular=action.media == "object",
+            planned_count=count in ("planned", "estimated"),
+            estimated_limit=self.config.db_max_rows if count == "estimated" else None)
+        t4 = time.perf_counter()
+        # 6. response
+        resp = response.read_response(api_req, action, result, self._tx_override_applied(api_req))
+        if timing:
+            t5 = time.perf_counter()
+            resp.headers.append((b"server-timing", (
+                f"jwt;dur={(t1 - t0) * 1000:.1f}, parse;dur={(t2 - t1) * 1000:.1f}, "
+                f"plan;dur={(t3 - t2) * 1000:.1f}, transaction;dur={(t4 - t3) * 1000:.1f}, "
+                f"response;dur={(t5 - t4) * 1000:.1f}").encode()))
+        return resp
+
+    def _tx_override_applied(self, req: request.ApiRequest) -> bool:
+        return self.config.db_tx_end.endswith("allow-override")
+
+    def _context(self, req: request.ApiRequest, auth: Any, path: str,
+                 headers: dict[str, str], read_only: bool) -> Context:
+        tx_end = self.config.db_tx_end
+        rollback = tx_end.startswith("rollback")
+        if tx_end.endswith("allow-override") and req.prefer.tx is not None:
+            rollback = req.prefer.tx == "rollback"
+        cache = self.reloader.cache
+        timezone = req.prefer.timezone
+        if timezone is not None and (cache is None or timezone not in cache.timezones):
+            timezone = None
+        guc_headers = {k: v for k, v in headers.items() if k != "cookie"}
+        return Context(
+            role=auth.role, claims_json=auth.claims_json, method=req.method, path=path,
+            headers_json=json.dumps(guc_headers, ensure_ascii=False),
+            cookies_json=json.dumps(req.cookies, ensure_ascii=False),
+            authenticated=auth.authenticated, read_only=read_only, rollback=rollback,
+            timezone=timezone)
+
+    async def _openapi(self, req: request.ApiRequest, headers_only: bool, ctx: Context,
+                       headers: dict[str, str]) -> Response:
+        cache = self.reloader.cache
+        assert cache is not None
+        tables: set[str] | None = None
+        functions: set[int] | None = None
+        if self.config.openapi_mode == "follow-privileges":
+            rel_sql, fn_sql = self._accessible_rel, self._accessible_fn
+
+            async def body(conn: asyncpg.Connection) -> tuple[set[str], set[int]]:
+                rels = await conn.fetch(rel_sql, req.schema)
+                fns = await conn.fetch(fn_sql, req.schema)
+                return {r["name"] for r in rels}, {r["oid"] for r in fns}
+
+            tables, functions = await self.db.transaction(ctx, req.schema, body)
+        doc = openapi.build(cache, req.schema, self.config, tables, functions,
+                            headers.get("host"))
+        return response.openapi_response(req, doc, headers_only)
+
+
+def create_app(config: Config) -> App:
+    """The ASGI application for `config`; uvicorn drives its lifespan."""
+    return App(config)

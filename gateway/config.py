@@ -1,0 +1,296 @@
+"""Configuration under PostgREST's option names, from its config file syntax and PGRST_* env.
+
+`db-uri = "postgres://…"` in the file, `PGRST_DB_URI` in the environment; the
+environment wins, as in PostgREST. Every value is validated here, once, and a bad
+one stops start-up with a message naming the option and the variable.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import pathlib
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+LOG_LEVELS = ("crit", "error", "warn", "info", "debug")
+TX_ENDS = ("commit", "commit-allow-override", "rollback", "rollback-allow-override")
+OPENAPI_MODES = ("follow-privileges", "ignore-privileges", "disabled")
+
+# Options whose value is read; anything else in a file is ignored like PostgREST ignores
+# the options it knows but that this gateway does not implement (listed in docs/gateway.md).
+_DEFAULTS: dict[str, str] = {
+    "db-uri": "postgresql://",
+    "db-schemas": "public",
+    "db-anon-role": "",
+    "db-extra-search-path": "public",
+    "db-max-rows": "",
+    "db-pool": "10",
+    "db-pool-acquisition-timeout": "10",
+    "db-pre-request": "",
+    "db-tx-end": "commit",
+    "db-channel": "pgrst",
+    "db-channel-enabled": "true",
+    "db-prepared-statements": "true",
+    "jwt-secret": "",
+    "jwt-secret-is-base64": "false",
+    "jwt-aud": "",
+    "jwt-role-claim-key": ".role",
+    "openapi-mode": "follow-privileges",
+    "openapi-server-proxy-uri": "",
+    "server-host": "!4",
+    "server-port": "3000",
+    "server-timing-enabled": "false",
+    "log-level": "error",
+    "server-root-path": "",
+    "server-workers": "1",
+    "server-max-body-bytes": str(10 * 1024 * 1024),
+}
+
+
+class ConfigError(ValueError):
+    """A configuration value that cannot be used; the message names the option."""
+
+
+@dataclass(frozen=True)
+class Config:
+    db_uri: str
+    db_schemas: tuple[str, ...]
+    db_anon_role: str | None
+    db_extra_search_path: tuple[str, ...]
+    db_max_rows: int | None
+    db_pool: int
+    db_pool_acquisition_timeout: float
+    db_pre_request: tuple[str, ...] | None
+    db_tx_end: str
+    db_channel: str
+    db_channel_enabled: bool
+    db_prepared_statements: bool
+    jwt_secret: bytes | None
+    jwt_jwks: dict[str, Any] | None
+    jwt_aud: str | None
+    jwt_role_claim_key: tuple[str | int, ...]
+    openapi_mode: str
+    openapi_server_proxy_uri: str | None
+    server_host: str
+    server_port: int
+    server_timing_enabled: bool
+    log_level: str
+    server_root_path: str
+    server_workers: int
+    server_max_body_bytes: int
+    raw: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def default_schema(self) -> str:
+        return self.db_schemas[0]
+
+
+def _env_name(option: str) -> str:
+    return "PGRST_" + option.upper().replace("-", "_")
+
+
+def _where(option: str) -> str:
+    return f"{option} (env {_env_name(option)})"
+
+
+_LINE = re.compile(r'^\s*([A-Za-z0-9_.-]+)\s*=\s*(.*?)\s*$')
+
+
+def parse_file(text: str, path: str = "config") -> dict[str, str]:
+    """PostgREST's config syntax: `key = "string"`, `key = 10`, `key = true`, `# comment`."""
+    values: dict[str, str] = {}
+    for number, line in enumerate(text.splitlines(), 1):
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        match = _LINE.match(stripped)
+        if not match:
+            raise ConfigError(f"{path}:{number}: cannot parse line: {stripped!r}")
+        key, value = match.group(1), match.group(2)
+        if value.startswith('"'):
+            end = _closing_quote(value)
+            if end < 0:
+                raise ConfigError(f"{path}:{number}: unterminated string for {key}")
+            rest = value[end + 1:].strip()
+            if rest and not rest.startswith("#"):
+                raise ConfigError(f"{path}:{number}: unexpected text after {key}'s value")
+            value = json.loads(value[: end + 1])
+        else:
+            value = value.split("#", 1)[0].strip()
+        values[key] = value
+    return values
+
+
+def _closing_quote(value: str) -> int:
+    i = 1
+    while i < len(value):
+        if value[i] == "\\":
+            i += 2
+            continue
+        if value[i] == '"':
+            return i
+        i += 1
+    return -1
+
+
+def _int(option: str, value: str, minimum: int = 0, maximum: int | None = None) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise ConfigError(f"{_where(option)}: expected an integer, got {value!r}") from None
+    if number < minimum or (maximum is not None and number > maximum):
+        bound = f"between {minimum} and {maximum}" if maximum is not None else f">= {minimum}"
+        raise ConfigError(f"{_where(option)}: must be {bound}, got {number}")
+    return number
+
+
+def _bool(option: str, value: str) -> bool:
+    lowered = value.strip().lower()
+    if lowered in ("true", "on", "yes", "1"):
+        return True
+    if lowered in ("false", "off", "no", "0"):
+        return False
+    raise ConfigError(f"{_where(option)}: expected true or false, got {value!r}")
+
+
+def _choice(option: str, value: str, choices: tuple[str, ...]) -> str:
+    if value not in choices:
+        raise ConfigError(f"{_where(option)}: expected one of {', '.join(choices)}, "
+                          f"got {value!r}")
+    return value
+
+
+def _list(value: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in value.split(",") if part.strip())
+
+
+_JSPATH_TOKEN = re.compile(r'\.(?:"((?:[^"\\]|\\.)*)"|([A-Za-z0-9_$@:/-]+))|\[(\d+)\]')
+
+
+def parse_role_claim_key(text: str) -> tuple[str | int, ...]:
+    """`.role`, `."https://x".roles[0]` → ("https://x", "roles", 0)."""
+    text = text.strip()
+    path: list[str | int] = []
+    pos = 0
+    while pos < len(text):
+        match = _JSPATH_TOKEN.match(text, pos)
+        if not match:
+            raise ConfigError(f"{_where('jwt-role-claim-key')}: cannot parse {text!r} at "
+                              f"position {pos}")
+        if match.group(3) is not None:
+            path.append(int(match.group(3)))
+        elif match.group(1) is not None:
+            path.append(json.loads(f'"{match.group(1)}"'))
+        else:
+            path.append(match.group(2))
+        pos = match.end()
+    if not path:
+        raise ConfigError(f"{_where('jwt-role-claim-key')}: empty path")
+    return tuple(path)
+
+
+def _qualified(option: str, value: str) -> tuple[str, ...]:
+    parts = tuple(p.strip().strip('"') for p in value.split("."))
+    if not 1 <= len(parts) <= 2 or not all(parts):
+        raise ConfigError(f"{_where(option)}: expected a function name like schema.name, "
+                          f"got {value!r}")
+    return parts
+
+
+def _secret(values: Mapping[str, str]) -> tuple[bytes | None, dict[str, Any] | None]:
+    raw = values["jwt-secret"]
+    if not raw:
+        return None, None
+    stripped = raw.strip()
+    if stripped.startswith("{"):
+        try:
+            jwk = json.loads(stripped)
+        except ValueError:
+            raise ConfigError(f"{_where('jwt-secret')}: looks like JSON but does not "
+                              "parse") from None
+        keys = jwk if "keys" in jwk else {"keys": [jwk]}
+        return None, keys
+    if _bool("jwt-secret-is-base64", values["jwt-secret-is-base64"]):
+        try:
+            secret = base64.b64decode(raw + "=" * (-len(raw) % 4), altchars=b"-_"
+                                      if ("-" in raw or "_" in raw) else None, validate=False)
+        except ValueError:
+            raise ConfigError(f"{_where('jwt-secret')}: not valid base64") from None
+    else:
+        secret = raw.encode()
+    if len(secret) < 32:
+        raise ConfigError(f"{_where('jwt-secret')}: the JWT secret must be at least 32 "
+                          "characters long")
+    return secret, None
+
+
+def load(environ: Mapping[str, str] | None = None,
+         config_file: pathlib.Path | None = None) -> Config:
+    """Read the configuration: defaults, then the file, then PGRST_* variables."""
+    env = os.environ if environ is None else environ
+    values = dict(_DEFAULTS)
+    if config_file is not None:
+        try:
+            text = pathlib.Path(config_file).read_text()
+        except OSError as exc:
+            raise ConfigError(f"cannot read config file {config_file}: {exc.strerror}") from None
+        for key, value in parse_file(text, str(config_file)).items():
+            if key in values:
+                values[key] = value
+    for option in _DEFAULTS:
+        name = _env_name(option)
+        if name in env:
+            values[option] = env[name]
+    return _build(values)
+
+
+def _build(v: dict[str, str]) -> Config:
+    schemas = _list(v["db-schemas"])
+    if not schemas:
+        raise ConfigError(f"{_where('db-schemas')}: at least one schema is needed")
+    root = v["server-root-path"].strip()
+    if root in ("", "/"):
+        root = ""
+    else:
+        if not root.startswith("/"):
+            raise ConfigError(f"{_where('server-root-path')}: must start with '/', got {root!r}")
+        root = root.rstrip("/")
+    secret, jwks = _secret(v)
+    max_rows = _int("db-max-rows", v["db-max-rows"]) if v["db-max-rows"].strip() else None
+    uri = v["db-uri"]
+    if not re.match(r"^postgres(ql)?://", uri):
+        raise ConfigError(f"{_where('db-uri')}: expected a postgresql:// URI")
+    return Config(
+        db_uri=uri,
+        db_schemas=schemas,
+        db_anon_role=v["db-anon-role"].strip() or None,
+        db_extra_search_path=_list(v["db-extra-search-path"]),
+        db_max_rows=max_rows,
+        db_pool=_int("db-pool", v["db-pool"], 1, 1000),
+        db_pool_acquisition_timeout=float(_int("db-pool-acquisition-timeout",
+                                               v["db-pool-acquisition-timeout"], 1)),
+        db_pre_request=(_qualified("db-pre-request", v["db-pre-request"])
+                        if v["db-pre-request"].strip() else None),
+        db_tx_end=_choice("db-tx-end", v["db-tx-end"], TX_ENDS),
+        db_channel=v["db-channel"],
+        db_channel_enabled=_bool("db-channel-enabled", v["db-channel-enabled"]),
+        db_prepared_statements=_bool("db-prepared-statements", v["db-prepared-statements"]),
+        jwt_secret=secret,
+        jwt_jwks=jwks,
+        jwt_aud=v["jwt-aud"].strip() or None,
+        jwt_role_claim_key=parse_role_claim_key(v["jwt-role-claim-key"]),
+        openapi_mode=_choice("openapi-mode", v["openapi-mode"], OPENAPI_MODES),
+        openapi_server_proxy_uri=v["openapi-server-proxy-uri"].strip() or None,
+        server_host=v["server-host"],
+        server_port=_int("server-port", v["server-port"], 0, 65535),
+        server_timing_enabled=_bool("server-timing-enabled", v["server-timing-enabled"]),
+        log_level=_choice("log-level", v["log-level"], LOG_LEVELS),
+        server_root_path=root,
+        server_workers=_int("server-workers", v["server-workers"], 1, 64),
+        server_max_body_bytes=_int("server-max-body-bytes", v["server-max-body-bytes"], 1),
+        raw=dict(v),
+    )

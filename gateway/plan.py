@@ -1,0 +1,500 @@
+"""Stage 3: ApiRequest × SchemaCache → ActionPlan. Pure.
+
+Resolves every name against the schema cache (tables, columns, functions, types),
+so the query stage only ever formats identifiers that exist in the catalog. Chooses
+the media type, the function overload, the range (with db-max-rows) and the count
+strategy. Errors are PostgREST's: 404 PGRST205/202, 406 PGRST107/106, 400 42703 for
+an unknown column, 300 PGRST203 for an ambiguous overload.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from dataclasses import dataclass, field
+from typing import Literal
+
+from gateway import errors
+from gateway.errors import ApiError
+from gateway.request import ApiRequest, MediaType, Range, parse_filter
+from gateway.schema_cache import Column, Function, SchemaCache, Table
+from gateway.syntax import (
+    Field,
+    Filter,
+    JsonOp,
+    LogicTree,
+    OpExpr,
+    OrderTerm,
+    SelectField,
+    SelectItem,
+    SelectRelation,
+)
+
+Media = Literal["json", "object", "csv", "openapi", "text", "octet", "array"]
+
+CONTENT_TYPES: dict[str, bytes] = {
+    "json": b"application/json; charset=utf-8",
+    "array": b"application/vnd.pgrst.array+json; charset=utf-8",
+    "object": b"application/vnd.pgrst.object+json; charset=utf-8",
+    "csv": b"text/csv; charset=utf-8",
+    "openapi": b"application/openapi+json; charset=utf-8",
+    "text": b"text/plain; charset=utf-8",
+    "octet": b"application/octet-stream",
+}
+
+# Casts PostgreSQL's grammar accepts besides pg_type names (select=col::int).
+_CAST_ALIASES = frozenset({
+    "int", "integer", "smallint", "bigint", "real", "float", "double precision", "decimal",
+    "boolean", "character varying", "character", "varchar", "char", "timestamp",
+    "timestamp with time zone", "timestamp without time zone", "time with time zone",
+    "time without time zone", "dec", "bit varying",
+})
+
+
+@dataclass(frozen=True, slots=True)
+class CField:
+    """A field resolved against its relation: the column, its JSON path and SQL type."""
+    name: str
+    json_path: tuple[JsonOp, ...] = ()
+    to_json: bool = False            # a JSON path on a non-JSON column goes through to_jsonb
+    type: str | None = None          # the expression's SQL type, to cast filter values to
+    tsvector: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class CSelect:
+    field: CField | None             # None: "*"
+    cast: str | None = None
+    alias: str | None = None         # the output name, when it differs from the column's
+
+
+@dataclass(frozen=True, slots=True)
+class CFilter:
+    field: CField
+    expr: OpExpr
+
+
+@dataclass(frozen=True, slots=True)
+class CLogic:
+    negated: bool
+    op: Literal["and", "or"]
+    children: tuple[CFilter | CLogic, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class COrder:
+    field: CField
+    direction: str | None
+    nulls: str | None
+
+
+@dataclass(slots=True)
+class ReadPlan:
+    """Rows from a relation, or from a function's result, shaped by the query string."""
+    schema: str
+    name: str                        # relation name, or the alias of the function call
+    select: tuple[CSelect, ...]
+    where: tuple[CFilter | CLogic, ...]
+    order: tuple[COrder, ...]
+    range: Range
+
+
+@dataclass(slots=True)
+class CallPlan:
+    function: Function
+    # "json": named args from a JSON object body; "query": named args from the query
+    # string; "single": the raw body as the one unnamed argument.
+    args_from: Literal["json", "query", "single", "none"]
+    args: list[tuple[str, str | list[str]]] = field(default_factory=list)  # query args
+    arg_names: tuple[str, ...] = ()  # json args present in the body
+    body: bytes = b""
+
+
+@dataclass(slots=True)
+class ActionPlan:
+    kind: Literal["read", "call", "openapi", "info"]
+    media: Media = "json"
+    nulls_stripped: bool = False
+    read: ReadPlan | None = None
+    call: CallPlan | None = None
+    count: Literal["exact", "planned", "estimated"] | None = None
+    headers_only: bool = False
+    read_only: bool = True
+    allow: str = ""
+    max_rows: int | None = None
+
+
+# --- helpers ------------------------------------------------------------------------------
+
+def _unknown_column(relation: str, column: str) -> ApiError:
+    # PostgreSQL's own message for the query PostgREST would have sent
+    return ApiError(400, "42703", f"column {relation}.{column} does not exist")
+
+
+def _fuzzy(word: str, choices: list[str]) -> str | None:
+    match = difflib.get_close_matches(word, choices, n=1, cutoff=0.75)
+    return match[0] if match else None
+
+
+def _expr_type(col: Column, path: tuple[JsonOp, ...]) -> tuple[str, bool]:
+    """(type of `col` followed by `path`, whether the column needs to_jsonb first)."""
+    if not path:
+        return col.type, False
+    to_json = not col.is_json
+    json_kind = col.base_type if col.is_json else "jsonb"
+    return ("text" if path[-1][0] == "->>" else json_kind), to_json
+
+
+def _field(columns: dict[str, Column], relation: str, fld: Field) -> CField:
+    col = columns.get(fld.name)
+    if col is None:
+        raise _unknown_column(relation, fld.name)
+    typ, to_json = _expr_type(col, fld.json_path)
+    return CField(fld.name, fld.json_path, to_json, typ,
+                  tsvector=(col.base_type == "tsvector" and not fld.json_path))
+
+
+def _output_name(fld: Field) -> str | None:
+    """PostgREST names `data->a->>b` "b", and `data->1` after the last key, or the column."""
+    if not fld.json_path:
+        return None
+    for _arrow, operand in reversed(fld.json_path):
+        if isinstance(operand, str):
+            return operand
+    return fld.name
+
+
+def _cast(cast: str | None, cache: SchemaCache) -> str | None:
+    if cast is None:
+        return None
+    name = " ".join(cast.lower().split())
+    if name in _CAST_ALIASES or name in cache.types or cast in cache.types:
+        return name if name in _CAST_ALIASES or name in cache.types else cast
+    raise ApiError(400, "42704", f'type "{cast}" does not exist')
+
+
+def _select(items: tuple[SelectItem, ...], columns: dict[str, Column], relation: str,
+            cache: SchemaCache) -> tuple[CSelect, ...]:
+    out: list[CSelect] = []
+    for item in items:
+        if isinstance(item, SelectRelation):
+            raise errors.no_relationship(relation, item.name, "",
+                                         None) if not item.spread else errors.not_implemented(
+                "spread embedding is not supported yet")
+        assert isinstance(item, SelectField)
+        if item.field.name == "*":
+            out.append(CSelect(None))
+            continue
+        cf = _field(columns, relation, item.field)
+        alias = item.alias or _output_name(item.field)
+        if alias is None and item.cast is not None:
+            alias = item.field.name
+        out.append(CSelect(cf, _cast(item.cast, cache), alias))
+    return tuple(out)
+
+
+def _where(req: ApiRequest, filters: list[Filter], columns: dict[str, Column],
+           relation: str) -> tuple[CFilter | CLogic, ...]:
+    out: list[CFilter | CLogic] = [CFilter(_field(columns, relation, f.field), f.expr)
+                                   for f in filters]
+    for path, tree in req.logic:
+        if path:
+            raise errors.not_embedded(path[0])
+        out.append(_logic(tree, columns, relation))
+    return tuple(out)
+
+
+def _logic(tree: LogicTree, columns: dict[str, Column], relation: str) -> CLogic:
+    children: list[CFilter | CLogic] = []
+    for child in tree.children:
+        if isinstance(child, LogicTree):
+            children.append(_logic(child, columns, relation))
+        else:
+            children.append(CFilter(_field(columns, relation, child.field), child.expr))
+    return CLogic(tree.negated, tree.op, tuple(children))
+
+
+def _order(terms: tuple[OrderTerm, ...], columns: dict[str, Column],
+           relation: str) -> tuple[COrder, ...]:
+    out = []
+    for term in terms:
+        if term.relation is not None:
+            raise errors.not_embedded(term.relation)
+        out.append(COrder(_field(columns, relation, term.field), term.direction, term.nulls))
+    return tuple(out)
+
+
+def _check_embed_paths(req: ApiRequest, top_filters: list[Filter]) -> list[Filter]:
+    """Until embedding lands, anything addressed to an embed names one not in select."""
+    for path, _f in req.filters:
+        if path:
+            raise errors.not_embedded(path[0])
+    for path in req.order:
+        if path:
+            raise errors.not_embedded(path[0])
+    for path in req.ranges:
+        if path:
+            raise errors.not_embedded(path[0])
+    return top_filters
+
+
+# --- media types --------------------------------------------------------------------------
+
+def negotiate(accept: tuple[MediaType, ...], offers: dict[str, Media],
+              default: Media) -> tuple[Media, bool]:
+    for mt in accept:
+        if mt.type in ("*/*", "application/*") and mt.type not in offers:
+            return default, mt.nulls_stripped
+        media = offers.get(mt.type)
+        if media is not None:
+            return media, mt.nulls_stripped
+    raise errors.media_type([str(m) for m in accept])
+
+
+_READ_OFFERS: dict[str, Media] = {
+    "application/json": "json",
+    "application/vnd.pgrst.array+json": "json",
+    "application/vnd.pgrst.object+json": "object",
+    "application/vnd.pgrst.object": "object",
+    "text/csv": "csv",
+    "*/*": "json",
+}
+
+
+# --- the plan -----------------------------------------------------------------------------
+
+def _range(req: ApiRequest, max_rows: int | None) -> Range:
+    return req.top_range.restrict(max_rows)
+
+
+def _count(req: ApiRequest) -> Literal["exact", "planned", "estimated"] | None:
+    return req.prefer.count
+
+
+def plan(req: ApiRequest, cache: SchemaCache, max_rows: int | None = None,
+         openapi_enabled: bool = True) -> ActionPlan:
+    if req.target == "root":
+        return _plan_root(req, openapi_enabled)
+    if req.target == "relation":
+        return _plan_relation(req, cache, max_rows)
+    return _plan_call(req, cache, max_rows)
+
+
+def _plan_root(req: ApiRequest, openapi_enabled: bool) -> ActionPlan:
+    if req.method == "OPTIONS":
+        return ActionPlan("info", allow="OPTIONS,GET,HEAD")
+    if req.method not in ("GET", "HEAD"):
+        raise errors.unsupported_method(req.method)
+    if not openapi_enabled:
+        raise errors.openapi_disabled()
+    media, _ = negotiate(req.accept, {"application/openapi+json": "openapi",
+                                      "application/json": "openapi"}, "openapi")
+    return ActionPlan("openapi", media=media, headers_only=req.method == "HEAD")
+
+
+def _table(req: ApiRequest, cache: SchemaCache) -> Table:
+    table = cache.table(req.schema, req.name)
+    if table is None:
+        hint = _fuzzy(req.name, cache.table_names(req.schema))
+        raise errors.table_not_found(
+            req.schema, req.name,
+            f"Perhaps you meant the table '{req.schema}.{hint}'" if hint else None)
+    return table
+
+
+def _plan_relation(req: ApiRequest, cache: SchemaCache, max_rows: int | None) -> ActionPlan:
+    table = _table(req, cache)
+    if req.method == "OPTIONS":
+        allow = ["OPTIONS,GET,HEAD"]
+        if table.insertable:
+            allow.append("POST")
+        if table.insertable and table.updatable and table.pk:
+            allow.append("PUT")
+        if table.updatable:
+            allow.append("PATCH")
+        if table.deletable:
+            allow.append("DELETE")
+        return ActionPlan("info", allow=",".join(allow))
+    if req.method in ("POST", "PATCH", "PUT", "DELETE"):
+        raise errors.not_implemented(f"{req.method} on tables and views is not supported by "
+                                     "this gateway yet")
+    if req.method not in ("GET", "HEAD"):
+        raise errors.unsupported_method(req.method)
+    media, stripped = negotiate(req.accept, _READ_OFFERS, "json")
+    filters = _check_embed_paths(req, [f for path, f in req.filters if not path])
+    columns = table.columns
+    read = ReadPlan(
+        schema=table.schema, name=table.name,
+        select=_select(req.select, columns, table.name, cache),
+        where=_where(req, filters, columns, table.name),
+        order=_order(req.order.get((), ()), columns, table.name),
+        range=_range(req, max_rows),
+    )
+    return ActionPlan("read", media=media, nulls_stripped=stripped, read=read,
+                      count=_count(req), headers_only=req.method == "HEAD", read_only=True,
+                      max_rows=max_rows)
+
+
+# --- functions ----------------------------------------------------------------------------
+
+_SINGLE_TYPES = {"application/json": ("json", "jsonb"), "text/plain": ("text",),
+                 "application/octet-stream": ("bytea",), "text/xml": ("xml",)}
+
+
+def _single_unnamed(fns: tuple[Function, ...], content_type: str) -> Function | None:
+    wanted = _SINGLE_TYPES.get(content_type, ())
+    for fn in fns:
+        if len(fn.params) == 1 and fn.params[0].name == "" and fn.params[0].base_type in wanted:
+            return fn
+    return None
+
+
+def _matching(fns: tuple[Function, ...], keys: set[str]) -> list[Function]:
+    out = []
+    for fn in fns:
+        names = {p.name for p in fn.params}
+        if "" in names:
+            continue
+        if keys <= names and fn.required <= keys:
+            out.append(fn)
+    return out
+
+
+def _no_rpc(req: ApiRequest, cache: SchemaCache, keys: list[str], fns: tuple[Function, ...],
+            is_post: bool) -> ApiError:
+    func = f"{req.schema}.{req.name}"
+    ordered = sorted(keys)
+    if ordered:
+        prms = (" with parameter" + ("s " if len(ordered) > 1 else " ") + ", ".join(ordered))
+    else:
+        prms = " without parameters"
+    if is_post and req.content_type == "application/json":
+        prms += " or with a single unnamed json/jsonb parameter"
+    elif is_post and req.content_type == "text/plain":
+        prms = " with a single unnamed text parameter"
+    elif is_post and req.content_type == "application/octet-stream":
+        prms = " with a single unnamed bytea parameter"
+    details = f"Searched for the function {func}{prms}, but no matches were found in the " \
+              "schema cache."
+    hint: str | None = None
+    if not fns:
+        near = _fuzzy(req.name, cache.function_names(req.schema))
+        if near:
+            hint = f"Perhaps you meant to call the function {req.schema}.{near}"
+    else:
+        options = ["(" + ", ".join(sorted(p.name for p in fn.params)) + ")" for fn in fns]
+        asked = "(" + ", ".join(ordered) + ")"
+        near = difflib.get_close_matches(asked, options, n=1, cutoff=0.33)
+        if near:
+            hint = f"Perhaps you meant to call the function {func}{near[0]}"
+    return errors.no_rpc(req.schema, req.name, ordered, details, hint)
+
+
+def _plan_call(req: ApiRequest, cache: SchemaCache, max_rows: int | None) -> ActionPlan:
+    fns = cache.functions.get((req.schema, req.name), ())
+    is_post = req.method == "POST"
+    if req.method == "OPTIONS":
+        if not fns:
+            raise _no_rpc(req, cache, [], fns, False)
+        volatile = any(fn.volatility == "v" for fn in fns)
+        return ActionPlan("info", allow="OPTIONS,POST" if volatile else "OPTIONS,GET,HEAD,POST")
+    if req.method not in ("GET", "HEAD", "POST"):
+        raise errors.invalid_rpc_method(req.method)
+    call: CallPlan
+    filter_params: list[tuple[str, str]]
+    if is_post:
+        single = _single_unnamed(fns, req.content_type)
+        keys: list[str] = []
+        if single is None:
+            if req.content_type not in ("application/json", ""):
+                if req.content_type == "application/x-www-form-urlencoded":
+                    raise errors.not_implemented("form-urlencoded RPC bodies are not supported")
+                raise _no_rpc(req, cache, [], fns, True)
+            keys = _json_keys(req.body)
+        if single is not None:
+            fn = single
+            call = CallPlan(single, "single", body=req.body)
+        else:
+            fn = _resolve(req, cache, fns, keys, True)
+            call = CallPlan(fn, "json" if keys else "none", arg_names=tuple(keys),
+                            body=req.body)
+        filter_params = req.filter_params
+    else:
+        names = {p.name for fn in fns for p in fn.params}
+        filter_like = {k for k, _ in req.filter_params}
+        arg_pairs = [(k, v) for k, v in req.params if k in names or k not in filter_like]
+        filter_params = [(k, v) for k, v in req.filter_params if k not in names]
+        keys = list(dict.fromkeys(k for k, _ in arg_pairs))
+        fn = _resolve(req, cache, fns, keys, False)
+        by_name = {p.name: p for p in fn.params}
+        args: dict[str, str | list[str]] = {}
+        for k, v in arg_pairs:
+            if by_name[k].variadic:
+                existing = args.setdefault(k, [])
+                assert isinstance(existing, list)
+                existing.append(v)
+            else:
+                args[k] = v
+        call = CallPlan(fn, "query" if args else "none", args=list(args.items()))
+    read_only = req.method in ("GET", "HEAD") or fn.volatility != "v"
+    offers = dict(_READ_OFFERS)
+    if fn.returns_scalar and not fn.returns_set:
+        if fn.return_base in ("text", "varchar", "bpchar", "name", "citext"):
+            offers["text/plain"] = "text"
+        if fn.return_base == "bytea":
+            offers["application/octet-stream"] = "octet"
+    media, stripped = negotiate(req.accept, offers, "json")
+    filters = [parse_filter(k, v)[1] for k, v in filter_params]
+    filters += [f for path, f in req.filters if not path]
+    _check_embed_paths(req, filters)
+    columns = fn.ret_columns or {}
+    if fn.returns_composite or req.has_select:
+        select = _select(req.select, columns, fn.name, cache) if fn.returns_composite \
+            else (CSelect(None),)
+    else:
+        select = (CSelect(None),)
+    if not fn.returns_composite and (filters or req.logic or req.order.get(())):
+        # filters, order on a scalar result have no column to apply to
+        first = (filters[0].field.name if filters else
+                 req.order[()][0].field.name if req.order.get(()) else "")
+        raise _unknown_column(fn.name, first or "pgrst_scalar")
+    read = ReadPlan(
+        schema=fn.schema, name=fn.name, select=select,
+        where=_where(req, filters, columns, fn.name),
+        order=_order(req.order.get((), ()), columns, fn.name),
+        range=_range(req, max_rows),
+    )
+    return ActionPlan("call", media=media, nulls_stripped=stripped, read=read, call=call,
+                      count=_count(req), headers_only=req.method == "HEAD",
+                      read_only=read_only, max_rows=max_rows)
+
+
+def _json_keys(body: bytes) -> list[str]:
+    if not body.strip():
+        return []
+    try:
+        value = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        raise errors.invalid_body("Empty or invalid json") from None
+    if isinstance(value, dict):
+        return list(value.keys())
+    if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+        keys: dict[str, None] = {}
+        for item in value:
+            keys.update(dict.fromkeys(item))
+        return list(keys)
+    raise errors.invalid_body("Empty or invalid json")
+
+
+def _resolve(req: ApiRequest, cache: SchemaCache, fns: tuple[Function, ...], keys: list[str],
+             is_post: bool) -> Function:
+    found = _matching(fns, set(keys))
+    if len(found) == 1:
+        return found[0]
+    if not found:
+        raise _no_rpc(req, cache, keys, fns, is_post)
+    # Several overloads accept these names: prefer the one that needs no defaults filled
+    exact = [fn for fn in found if {p.name for p in fn.params} == set(keys)]
+    if len(exact) == 1:
+        return exact[0]
+    raise errors.ambiguous_rpc([fn.signature() for fn in found])

@@ -1,0 +1,300 @@
+"""Stage 4: ActionPlan → one parameterized SQL statement and its parameters.
+
+Identifiers come from the plan (hence from the schema cache) and are always quoted;
+every value from the request is a bind parameter ($n), cast from text to the type the
+schema cache knows, so asyncpg's prepared statements work whatever the column type.
+The statement returns one row: total (count or NULL), page_total, body (bytea built by
+PostgreSQL), and the response.headers / response.status GUCs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from gateway.plan import ActionPlan, CField, CFilter, CLogic, COrder, CSelect, ReadPlan
+from gateway.request import Range
+from gateway.syntax import FTS_OPS, SIMPLE_OPS, JsonOp, OpExpr
+
+
+def ident(name: str) -> str:
+    """A quoted identifier; NUL ends it like PostgREST's trimNullChars."""
+    return '"' + name.split("\x00", 1)[0].replace('"', '""') + '"'
+
+
+def qualified(schema: str, name: str) -> str:
+    return f"{ident(schema)}.{ident(name)}"
+
+
+@dataclass(slots=True)
+class Statement:
+    sql: str
+    params: list[Any]
+    count_sql: str | None = None     # for Prefer: count=planned/estimated (EXPLAIN)
+    count_params: list[Any] | None = None
+
+
+class _Params:
+    __slots__ = ("values",)
+
+    def __init__(self) -> None:
+        self.values: list[Any] = []
+
+    def add(self, value: Any) -> str:
+        self.values.append(value)
+        return f"${len(self.values)}"
+
+
+# --- fragments ----------------------------------------------------------------------------
+
+def _json_path(path: tuple[JsonOp, ...], p: _Params) -> str:
+    out = []
+    for arrow, operand in path:
+        if isinstance(operand, int):
+            out.append(f"{arrow}{p.add(operand)}::int")
+        else:
+            out.append(f"{arrow}{p.add(operand)}::text")
+    return "".join(out)
+
+
+def _field(table: str, f: CField, p: _Params) -> str:
+    col = f"{table}.{ident(f.name)}"
+    if not f.json_path:
+        return col
+    if f.to_json:
+        col = f"to_jsonb({col})"
+    return col + _json_path(f.json_path, p)
+
+
+def _typed(ref: str, typ: str | None) -> str:
+    if typ is None or typ == "text":
+        return f"{ref}::text"
+    return f"{ref}::text::{typ}"
+
+
+def _like(value: str) -> str:
+    return value.replace("*", "%")
+
+
+def _filter(table: str, flt: CFilter, p: _Params) -> str:
+    f, e = flt.field, flt.expr
+    lhs = _field(table, f, p)
+    sql = _op(lhs, f, e, p)
+    return f"NOT {sql}" if e.negated else sql
+
+
+def _op(lhs: str, f: CField, e: OpExpr, p: _Params) -> str:
+    op = e.op
+    if op == "is":
+        return f"{lhs} IS {e.value}"
+    if op == "in":
+        values = e.value if isinstance(e.value, tuple) else (e.value,)
+        if values == ("",):
+            return f"{lhs} = ANY('{{}}')"
+        elem = f.type or "text"
+        return f"{lhs} = ANY({p.add(list(values))}::text[]::{elem}[])"
+    if op in FTS_OPS:
+        assert isinstance(e.value, str)
+        lang = f"{p.add(e.language)}::regconfig, " if e.language else ""
+        target = lhs if f.tsvector else f"to_tsvector({lang}{lhs})"
+        return f"{target} @@ {FTS_OPS[op]}({lang}{p.add(e.value)}::text)"
+    assert isinstance(e.value, str)
+    sql_op = SIMPLE_OPS[op]
+    value = e.value
+    text_op = op in ("like", "ilike", "match", "imatch")
+    if op in ("like", "ilike"):
+        value = _like(value)
+    if e.quant is not None:
+        elem = "text" if text_op else (f.type or "text")
+        return f"{lhs} {sql_op} {e.quant.upper()}({p.add(value)}::text::{elem}[])"
+    rhs = f"{p.add(value)}::text" if text_op else _typed(p.add(value), f.type)
+    return f"{lhs} {sql_op} {rhs}"
+
+
+def _logic(table: str, tree: CLogic, p: _Params) -> str:
+    parts = [_logic(table, c, p) if isinstance(c, CLogic) else _filter(table, c, p)
+             for c in tree.children]
+    joined = "(" + (" AND " if tree.op == "and" else " OR ").join(parts) + ")"
+    return f"NOT {joined}" if tree.negated else joined
+
+
+def where_clause(table: str, where: tuple[CFilter | CLogic, ...], p: _Params) -> str:
+    if not where:
+        return ""
+    parts = [_logic(table, w, p) if isinstance(w, CLogic) else _filter(table, w, p)
+             for w in where]
+    return " WHERE " + " AND ".join(parts)
+
+
+def _order(table: str, order: tuple[COrder, ...], p: _Params) -> str:
+    if not order:
+        return ""
+    terms = []
+    for o in order:
+        term = _field(table, o.field, p)
+        if o.direction:
+            term += " " + o.direction.upper()
+        if o.nulls:
+            term += " NULLS " + o.nulls.upper()
+        terms.append(term)
+    return " ORDER BY " + ", ".join(terms)
+
+
+def _limit(rng: Range, p: _Params) -> str:
+    sql = ""
+    if rng.limit is not None:
+        sql += f" LIMIT {p.add(rng.limit)}::bigint"
+    if rng.offset:
+        sql += f" OFFSET {p.add(rng.offset)}::bigint"
+    return sql
+
+
+def _select_list(table: str, select: tuple[CSelect, ...], p: _Params) -> str:
+    items = []
+    for s in select:
+        if s.field is None:
+            items.append(f"{table}.*")
+            continue
+        expr = _field(table, s.field, p)
+        if s.cast is not None:
+            expr = f"CAST({expr} AS {s.cast})"
+        if s.alias is not None:
+            expr += f" AS {ident(s.alias)}"
+        items.append(expr)
+    return ", ".join(items)
+
+
+# --- bodies -------------------------------------------------------------------------------
+
+_T = "_postgrest_t"
+
+
+def _strip(sql: str, stripped: bool) -> str:
+    return f"json_strip_nulls({sql})" if stripped else sql
+
+
+def _body(plan: ActionPlan, scalar: bool, single: bool) -> str:
+    if plan.headers_only:
+        return "NULL::bytea"
+    value = f"{_T}.pgrst_scalar" if scalar else _T
+    media = plan.media
+    if media == "csv":
+        header = (
+            "(SELECT coalesce(string_agg(a.k, ','), '') FROM (SELECT json_object_keys(r)::text"
+            " AS k FROM (SELECT row_to_json(hh) AS r FROM pgrst_source AS hh LIMIT 1) s) a)")
+        rows = (f"coalesce(string_agg(substring({_T}::text, 2, length({_T}::text) - 2), "
+                "E'\\n'), '')")
+        return f"convert_to({header} || E'\\n' || {rows}, 'UTF8')"
+    if media == "text":
+        return f"convert_to(coalesce(string_agg({_T}.pgrst_scalar::text, ''), ''), 'UTF8')"
+    if media == "octet":
+        return f"coalesce(string_agg({_T}.pgrst_scalar, ''), '')"
+    if media == "object" or single:
+        agg = _strip(f"json_agg({value})->0", plan.nulls_stripped)
+        return f"convert_to(coalesce(({agg})::text, 'null'), 'UTF8')"
+    agg = _strip(f"json_agg({value})", plan.nulls_stripped)
+    return f"convert_to(coalesce(({agg})::text, '[]'), 'UTF8')"
+
+
+_TAIL = (", nullif(current_setting('response.headers', true), '') AS response_headers"
+         ", nullif(current_setting('response.status', true), '') AS response_status")
+
+
+# --- statements ---------------------------------------------------------------------------
+
+def build(plan: ActionPlan) -> Statement:
+    if plan.kind == "read":
+        assert plan.read is not None
+        return _read(plan, plan.read)
+    if plan.kind == "call":
+        return _call(plan)
+    raise AssertionError(f"no statement for a {plan.kind} plan")
+
+
+def _read(plan: ActionPlan, read: ReadPlan) -> Statement:
+    p = _Params()
+    table = qualified(read.schema, read.name)
+    select = _select_list(table, read.select, p)
+    where = where_clause(table, read.where, p)
+    order = _order(table, read.order, p)
+    limit = _limit(read.range, p)
+    count_sql = None
+    total = "NULL::bigint"
+    count_params = None
+    if plan.count is not None:
+        cp = _Params()
+        count_sql = f"SELECT 1 FROM {table}{where_clause(table, read.where, cp)}"
+        count_params = cp.values
+        if plan.count in ("exact", "estimated"):
+            total = f"(SELECT pg_catalog.count(*) FROM {table}{where})"
+    sql = (f"WITH pgrst_source AS (SELECT {select} FROM {table}{where}{order}{limit}) "
+           f"SELECT {total} AS total, pg_catalog.count({_T})::bigint AS page_total, "
+           f"{_body(plan, False, False)} AS body{_TAIL} "
+           f"FROM (SELECT * FROM pgrst_source) {_T}")
+    return Statement(sql, p.values, count_sql, count_params)
+
+
+def _call(plan: ActionPlan) -> Statement:
+    assert plan.call is not None and plan.read is not None
+    call, read = plan.call, plan.read
+    fn = call.function
+    p = _Params()
+    ctes: list[str] = []
+    from_args = ""
+    if call.args_from == "single":
+        param = fn.params[0]
+        if param.base_type == "bytea":
+            args = f"{p.add(call.body)}::bytea"
+        else:
+            args = f"{p.add(call.body.decode('utf-8', 'replace'))}::text::{param.type}"
+    elif call.args_from == "json":
+        by_name = {prm.name: prm for prm in fn.params}
+        used = [by_name[name] for name in call.arg_names]
+        cols = ", ".join(f"{ident(prm.name)} {prm.type}" for prm in used)
+        body = p.add(call.body.decode("utf-8", "replace"))
+        ctes.append(f"pgrst_args AS (SELECT * FROM json_to_record({body}::json) AS _({cols}))")
+        from_args = "pgrst_args, LATERAL "
+        args = ", ".join(
+            ("VARIADIC " if prm.variadic else "")
+            + f"{ident(prm.name)} := pgrst_args.{ident(prm.name)}" for prm in used)
+    elif call.args_from == "query":
+        by_name = {prm.name: prm for prm in fn.params}
+        parts = []
+        for name, value in call.args:
+            prm = by_name[name]
+            if prm.variadic:
+                values = value if isinstance(value, list) else [value]
+                parts.append(f"VARIADIC {ident(name)} := {p.add(values)}::text[]::{prm.type}")
+            else:
+                parts.append(f"{ident(name)} := {_typed(p.add(value), prm.type)}")
+        args = ", ".join(parts)
+    else:
+        args = ""
+    func = f"{qualified(fn.schema, fn.name)}({args})"
+    alias = ident(fn.name)
+    scalar = not fn.returns_composite
+    if fn.returns_composite:
+        select = _select_list(alias, read.select, p)
+        where = where_clause(alias, read.where, p)
+        order = _order(alias, read.order, p)
+        source = f"SELECT {select} FROM {from_args}{func} {alias}{where}{order}"
+    elif fn.returns_set:
+        source = f"SELECT pgrst_scalar FROM {from_args}{func} pgrst_scalar"
+    else:
+        source = (f"SELECT {func} AS pgrst_scalar" +
+                  (" FROM pgrst_args" if from_args else ""))
+    limit = _limit(read.range, p)
+    ctes.append(f"pgrst_source AS ({source})")
+    total = "NULL::bigint"
+    count_sql = None
+    if plan.count is not None:
+        total = "(SELECT pg_catalog.count(*) FROM pgrst_source)"
+    body = "NULL::bytea" if fn.returns_void else _body(plan, scalar, not fn.returns_set)
+    sql = (f"WITH {', '.join(ctes)} "
+           f"SELECT {total} AS total, pg_catalog.count({_T})::bigint AS page_total, "
+           f"{body} AS body{_TAIL} FROM (SELECT * FROM pgrst_source{limit}) {_T}")
+    return Statement(sql, p.values, count_sql)
+
+
+def explain(count_sql: str) -> str:
+    return f"EXPLAIN (FORMAT JSON) {count_sql}"

@@ -1,0 +1,37 @@
+-- Statements of the per-request transaction and of the health routes.
+
+-- name: set_context
+-- Every request-scoped setting in one round trip, transaction-local like SET LOCAL.
+SELECT set_config('search_path', $1, true),
+       set_config('role', $2, true),
+       set_config('request.jwt.claims', $3, true),
+       set_config('request.method', $4, true),
+       set_config('request.path', $5, true),
+       set_config('request.headers', $6, true),
+       set_config('request.cookies', $7, true);
+
+-- name: set_timezone
+SELECT set_config('timezone', $1, true);
+
+-- name: ping
+SELECT 1;
+
+-- name: accessible_relations
+-- OpenAPI in follow-privileges mode: what the request's role may read or write.
+SELECT n.nspname AS schema, c.relname AS name
+FROM pg_class c
+JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE n.nspname = $1
+  AND c.relkind IN ('r', 'v', 'm', 'f', 'p')
+  AND (has_table_privilege(c.oid, 'SELECT, INSERT, UPDATE, DELETE')
+       OR has_any_column_privilege(c.oid, 'SELECT, INSERT, UPDATE'));
+
+-- name: accessible_functions
+SELECT p.oid::bigint AS oid
+FROM pg_proc p
+JOIN pg_namespace n ON n.oid = p.pronamespace
+WHERE n.nspname = $1 AND has_function_privilege(p.oid, 'EXECUTE');
+
+-- name: explain_count
+-- placeholder: planned counts run EXPLAIN on the generated count statement
+SELECT 1;

@@ -1,0 +1,199 @@
+"""Stage 5: one transaction per request on a pooled asyncpg connection.
+
+BEGIN (READ ONLY for reads); one statement setting role, search_path and the request.*
+GUCs; the db-pre-request function; the main statement (prepared, from asyncpg's
+statement cache); COMMIT or ROLLBACK as db-tx-end and Prefer: tx decide. Database
+errors come back as PostgREST-shaped ApiErrors; a down database as 503 and an
+exhausted pool as 504, never as a hang or a stack trace.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import asyncpg
+
+from gateway import errors
+from gateway._sql import query
+from gateway.config import Config
+from gateway.errors import ApiError
+from gateway.query import Statement, explain, ident
+
+log = logging.getLogger("gateway.tx")
+
+CONNECT_TIMEOUT = 5.0
+T = TypeVar("T")
+
+_SET_CONTEXT = query("tx", "set_context")
+_SET_TIMEZONE = query("tx", "set_timezone")
+_PING = query("tx", "ping")
+
+_CONNECTION_ERRORS: tuple[type[BaseException], ...] = (
+    OSError,
+    asyncpg.exceptions.ConnectionDoesNotExistError,
+    asyncpg.exceptions.InterfaceError,
+    asyncpg.exceptions.CannotConnectNowError,
+    asyncpg.exceptions.ConnectionFailureError,
+    asyncpg.exceptions.InternalClientError,
+)
+
+
+@dataclass(slots=True)
+class Context:
+    """What the transaction sets before the main statement."""
+    role: str
+    claims_json: str
+    method: str
+    path: str
+    headers_json: str
+    cookies_json: str
+    authenticated: bool
+    read_only: bool
+    rollback: bool = False
+    timezone: str | None = None
+
+
+@dataclass(slots=True)
+class Result:
+    total: int | None
+    page_total: int
+    body: bytes | None
+    guc_headers: str | None
+    guc_status: str | None
+
+
+class Database:
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self._search_paths = {
+            schema: ", ".join(ident(s) for s in (schema, *config.db_extra_search_path))
+            for schema in config.db_schemas
+        }
+        pre = config.db_pre_request
+        self._pre_request = (f"SELECT {'.'.join(ident(p) for p in pre)}()" if pre else None)
+        self.pool: asyncpg.Pool | None = None
+
+    async def connect(self) -> asyncpg.Connection:
+        """A standalone connection (schema cache loads, the NOTIFY listener)."""
+        return await asyncpg.connect(self.config.db_uri, timeout=CONNECT_TIMEOUT,
+                                     server_settings={"application_name": "taproot-gateway"})
+
+    async def start(self) -> None:
+        self.pool = await asyncpg.create_pool(
+            self.config.db_uri,
+            min_size=0,
+            max_size=self.config.db_pool,
+            timeout=CONNECT_TIMEOUT,
+            max_inactive_connection_lifetime=0,
+            statement_cache_size=1024 if self.config.db_prepared_statements else 0,
+            server_settings={"application_name": "taproot-gateway"},
+        )
+
+    async def close(self) -> None:
+        if self.pool is not None:
+            try:
+                await asyncio.wait_for(self.pool.close(), 5)
+            except (TimeoutError, *_CONNECTION_ERRORS):
+                self.pool.terminate()
+
+    def pool_stats(self) -> dict[str, int]:
+        if self.pool is None:
+            return {"size": 0, "idle": 0, "max": self.config.db_pool}
+        return {"size": self.pool.get_size(), "idle": self.pool.get_idle_size(),
+                "max": self.pool.get_max_size()}
+
+    async def ping(self, timeout: float = 2.0) -> bool:
+        if self.pool is None:
+            return False
+        try:
+            async with asyncio.timeout(timeout):
+                async with self.pool.acquire() as conn:
+                    await conn.fetchval(_PING)
+            return True
+        except (TimeoutError, asyncpg.PostgresError, *_CONNECTION_ERRORS):
+            return False
+
+    async def run(self, ctx: Context, schema: str, statement: Statement,
+                  singular: bool = False, planned_count: bool = False,
+                  estimated_limit: int | None = None) -> Result:
+        async def body(conn: asyncpg.Connection) -> Result:
+            total_override: int | None = None
+            if planned_count and statement.count_sql is not None:
+                total_override = await self._planned(conn, statement)
+            row = await conn.fetchrow(statement.sql, *statement.params)
+            assert row is not None
+            total = row["total"]
+            if total_override is not None and (total is None or estimated_limit is None
+                                               or total_override > estimated_limit):
+                total = total_override
+            result = Result(total, row["page_total"], row["body"], row["response_headers"],
+                            row["response_status"])
+            if singular and result.page_total != 1:
+                raise errors.singularity(result.page_total)
+            return result
+        return await self.transaction(ctx, schema, body)
+
+    async def _planned(self, conn: asyncpg.Connection, statement: Statement) -> int:
+        assert statement.count_sql is not None
+        plan = await conn.fetchval(explain(statement.count_sql), *(statement.count_params or []))
+        data = json.loads(plan) if isinstance(plan, str) else plan
+        return int(data[0]["Plan"]["Plan Rows"])
+
+    async def transaction(self, ctx: Context, schema: str,
+                          body: Callable[[asyncpg.Connection], Awaitable[T]]) -> T:
+        if self.pool is None:
+            raise errors.db_connection("the connection pool is not started")
+        try:
+            conn = await self.pool.acquire(timeout=self.config.db_pool_acquisition_timeout)
+        except TimeoutError:
+            raise errors.pool_timeout() from None
+        except asyncpg.PostgresError as exc:
+            raise _pg_error(exc, ctx.authenticated) from None
+        except _CONNECTION_ERRORS as exc:
+            raise errors.db_connection(str(exc) or type(exc).__name__) from None
+        try:
+            tr = conn.transaction(readonly=ctx.read_only)
+            await tr.start()
+            try:
+                await conn.fetchrow(_SET_CONTEXT, self._search_paths[schema], ctx.role,
+                                    ctx.claims_json, ctx.method, ctx.path, ctx.headers_json,
+                                    ctx.cookies_json)
+                if ctx.timezone is not None:
+                    await conn.fetchrow(_SET_TIMEZONE, ctx.timezone)
+                if self._pre_request is not None:
+                    await conn.fetchrow(self._pre_request)
+                result = await body(conn)
+            except BaseException:
+                if not conn.is_closed():
+                    await tr.rollback()
+                raise
+            if ctx.rollback:
+                await tr.rollback()
+            else:
+                await tr.commit()
+            return result
+        except ApiError:
+            raise
+        except asyncpg.PostgresError as exc:
+            raise _pg_error(exc, ctx.authenticated) from None
+        except _CONNECTION_ERRORS as exc:
+            raise errors.db_client(str(exc) or type(exc).__name__) from None
+        finally:
+            await self.pool.release(conn)
+
+    async def fetch(self, ctx: Context, schema: str, sql: str, *args: Any) -> list[Any]:
+        async def body(conn: asyncpg.Connection) -> list[Any]:
+            return list(await conn.fetch(sql, *args))
+        return await self.transaction(ctx, schema, body)
+
+
+def _pg_error(exc: asyncpg.PostgresError, authenticated: bool) -> ApiError:
+    sqlstate = getattr(exc, "sqlstate", None) or "XX000"
+    message = getattr(exc, "message", None) or str(exc)
+    return errors.from_postgres(sqlstate, message, getattr(exc, "detail", None),
+                                getattr(exc, "hint", None), authenticated)
