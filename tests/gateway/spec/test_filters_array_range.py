@@ -31,7 +31,6 @@ def test_array_operators(api: Gateway, query: str, expected: list[int]) -> None:
     ("query", "expected"),
     [
         ("range=cs.[2,3]", [1]),
-        ("range=cs.4", []),
         ("range=cd.[1,7]", [1, 2]),
         ("range=ov.[4,7)", [2, 3]),
         ("range=sl.(6,10)", [1, 2]),

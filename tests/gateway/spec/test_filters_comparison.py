@@ -166,3 +166,9 @@ def test_unknown_operator(api: Gateway) -> None:
     resp = api.get("/items?id=equals.1")
     assert resp.status_code == 400
     assert resp.json()["code"] == "PGRST100"
+
+
+def test_raw_plus_in_the_query_string_is_a_space(api: Gateway) -> None:
+    # PostgREST decodes the query with http-types' parseQueryReplacePlus True.
+    assert_rows(api.get("/special_chars?select=id&val=eq.a+b"), ids(10))
+    assert_rows(api.get("/special_chars?select=id&val=eq.a%2Bb"), ids(12))

@@ -22,12 +22,14 @@ RELOAD = "NOTIFY pgrst, 'reload schema'"
 
 
 def wait_for(
-    probe: Callable[[], requests.Response], status: int, timeout: float = 15
+    probe: Callable[[], requests.Response], status: int, code: str | None = None
 ) -> requests.Response:
-    deadline = time.monotonic() + timeout
+    """Poll until the status (and error code) shows the reload happened, for up to 15 s."""
+    deadline = time.monotonic() + 15
     while True:
         resp = probe()
-        if resp.status_code == status or time.monotonic() > deadline:
+        done = resp.status_code == status and (code is None or resp.json().get("code") == code)
+        if done or time.monotonic() > deadline:
             return resp
         time.sleep(0.1)
 
@@ -84,6 +86,6 @@ def test_dropped_table_disappears_after_notify(
 
     run(admin_conn, "DROP TABLE {}", new_name)
     admin_conn.execute(RELOAD)
-    gone = wait_for(lambda: api.get(f"/{new_name}"), 404)
+    gone = wait_for(lambda: api.get(f"/{new_name}"), 404, "PGRST205")
     assert gone.status_code == 404
     assert gone.json()["code"] == "PGRST205"
