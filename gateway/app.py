@@ -163,7 +163,6 @@ class App:
         return b"".join(chunks)
 
     async def _api(self, scope: Scope, receive: Receive, path: str) -> Response:
-        timing = self.timing
         t0 = time.perf_counter()
         method: str = scope["method"]
         headers: dict[str, str] = {}
@@ -185,6 +184,25 @@ class App:
         api_req = request.build(method, path, scope.get("query_string", b""), headers, prefer,
                                 body, self.config.db_schemas)
         t2 = time.perf_counter()
+        try:
+            return await self._execute(api_req, auth, path, headers, t0, t1, t2)
+        except ApiError as err:
+            if not self._stale_cache_error(api_req, err):
+                raise
+            # The catalog changed under the cache (a NOTIFY may be on its way): reload
+            # now and answer from the fresh cache, once.
+            await self.reloader.reload()
+            return await self._execute(api_req, auth, path, headers, t0, t1, t2)
+
+    def _stale_cache_error(self, req: request.ApiRequest, err: ApiError) -> bool:
+        if err.code not in ("42P01", "42883"):
+            return False
+        cache = self.reloader.cache
+        return cache is not None and time.time() - cache.loaded_at > 1.0
+
+    async def _execute(self, api_req: request.ApiRequest, auth: Any, path: str,
+                       headers: dict[str, str], t0: float, t1: float,
+                       t2: float) -> Response:
         # 3. plan
         cache = self.reloader.cache
         if cache is None:
@@ -208,8 +226,9 @@ class App:
             estimated_limit=self.config.db_max_rows if count == "estimated" else None)
         t4 = time.perf_counter()
         # 6. response
-        resp = response.read_response(api_req, action, result, self._tx_override_applied(api_req))
-        if timing:
+        resp = response.read_response(api_req, action, result,
+                                      self._tx_override_applied(api_req))
+        if self.timing:
             t5 = time.perf_counter()
             resp.headers.append((b"server-timing", (
                 f"jwt;dur={(t1 - t0) * 1000:.1f}, parse;dur={(t2 - t1) * 1000:.1f}, "
@@ -254,7 +273,7 @@ class App:
 
             tables, functions = await self.db.transaction(ctx, req.schema, body)
         doc = openapi.build(cache, req.schema, self.config, tables, functions,
-                            headers.get("host"))
+                            headers.get("host"), cache.schema_descriptions.get(req.schema))
         return response.openapi_response(req, doc, headers_only)
 
 

@@ -9,12 +9,12 @@ an unknown column, 300 PGRST203 for an ambiguous overload.
 
 from __future__ import annotations
 
-import difflib
 import json
 from dataclasses import dataclass, field
 from typing import Literal
 
 from gateway import errors
+from gateway._fuzzy import best as _fuzzy_best
 from gateway.errors import ApiError
 from gateway.request import ApiRequest, MediaType, Range, parse_filter
 from gateway.schema_cache import Column, Function, SchemaCache, Table
@@ -97,6 +97,7 @@ class ReadPlan:
     where: tuple[CFilter | CLogic, ...]
     order: tuple[COrder, ...]
     range: Range
+    star_columns: tuple[str, ...] = ()  # what "*" expands to, in order
 
 
 @dataclass(slots=True)
@@ -132,8 +133,7 @@ def _unknown_column(relation: str, column: str) -> ApiError:
 
 
 def _fuzzy(word: str, choices: list[str]) -> str | None:
-    match = difflib.get_close_matches(word, choices, n=1, cutoff=0.75)
-    return match[0] if match else None
+    return _fuzzy_best(word, choices, 0.75)
 
 
 def _expr_type(col: Column, path: tuple[JsonOp, ...]) -> tuple[str, bool]:
@@ -171,6 +171,10 @@ def _cast(cast: str | None, cache: SchemaCache) -> str | None:
     if name in _CAST_ALIASES or name in cache.types or cast in cache.types:
         return name if name in _CAST_ALIASES or name in cache.types else cast
     raise ApiError(400, "42704", f'type "{cast}" does not exist')
+
+
+def _star(columns: dict[str, Column]) -> tuple[str, ...]:
+    return tuple(c.name for c in sorted(columns.values(), key=lambda c: c.position))
 
 
 def _select(items: tuple[SelectItem, ...], columns: dict[str, Column], relation: str,
@@ -329,6 +333,7 @@ def _plan_relation(req: ApiRequest, cache: SchemaCache, max_rows: int | None) ->
         where=_where(req, filters, columns, table.name),
         order=_order(req.order.get((), ()), columns, table.name),
         range=_range(req, max_rows),
+        star_columns=_star(columns),
     )
     return ActionPlan("read", media=media, nulls_stripped=stripped, read=read,
                       count=_count(req), headers_only=req.method == "HEAD", read_only=True,
@@ -384,9 +389,9 @@ def _no_rpc(req: ApiRequest, cache: SchemaCache, keys: list[str], fns: tuple[Fun
     else:
         options = ["(" + ", ".join(sorted(p.name for p in fn.params)) + ")" for fn in fns]
         asked = "(" + ", ".join(ordered) + ")"
-        near = difflib.get_close_matches(asked, options, n=1, cutoff=0.33)
-        if near:
-            hint = f"Perhaps you meant to call the function {func}{near[0]}"
+        guess = _fuzzy_best(asked, options, 0.33)
+        if guess:
+            hint = f"Perhaps you meant to call the function {func}{guess}"
     return errors.no_rpc(req.schema, req.name, ordered, details, hint)
 
 
@@ -463,6 +468,7 @@ def _plan_call(req: ApiRequest, cache: SchemaCache, max_rows: int | None) -> Act
         where=_where(req, filters, columns, fn.name),
         order=_order(req.order.get((), ()), columns, fn.name),
         range=_range(req, max_rows),
+        star_columns=_star(columns),
     )
     return ActionPlan("call", media=media, nulls_stripped=stripped, read=read, call=call,
                       count=_count(req), headers_only=req.method == "HEAD",

@@ -149,7 +149,12 @@ def _limit(rng: Range, p: _Params) -> str:
     return sql
 
 
-def _select_list(table: str, select: tuple[CSelect, ...], p: _Params) -> str:
+def _select_list(table: str, read: ReadPlan, p: _Params) -> str:
+    """The select list; with user-chosen output names (aliases, JSON keys) one JSON
+    object per row whose keys are bind parameters, so no request text becomes SQL."""
+    select = read.select
+    if any(s.alias is not None for s in select):
+        return _keyed_row(table, read, p)
     items = []
     for s in select:
         if s.field is None:
@@ -158,10 +163,31 @@ def _select_list(table: str, select: tuple[CSelect, ...], p: _Params) -> str:
         expr = _field(table, s.field, p)
         if s.cast is not None:
             expr = f"CAST({expr} AS {s.cast})"
-        if s.alias is not None:
-            expr += f" AS {ident(s.alias)}"
         items.append(expr)
     return ", ".join(items)
+
+
+_MAX_PAIRS = 50  # json_build_object takes at most 100 arguments
+
+
+def _keyed_row(table: str, read: ReadPlan, p: _Params) -> str:
+    pairs: list[str] = []
+    for s in read.select:
+        if s.field is None:
+            pairs.extend(f"{p.add(name)}::text, {table}.{ident(name)}"
+                         for name in read.star_columns)
+            continue
+        expr = _field(table, s.field, p)
+        if s.cast is not None:
+            expr = f"CAST({expr} AS {s.cast})"
+        pairs.append(f"{p.add(s.alias if s.alias is not None else s.field.name)}::text, {expr}")
+    chunks = [pairs[i:i + _MAX_PAIRS] for i in range(0, len(pairs), _MAX_PAIRS)] or [[]]
+    objects = [f"json_build_object({', '.join(chunk)})" for chunk in chunks]
+    if len(objects) == 1:
+        return f"{objects[0]} AS pgrst_row"
+    # more than 50 output columns: merge the objects, keeping their key order
+    merged = " || ".join(f"({o})::jsonb" for o in objects)
+    return f"({merged})::json AS pgrst_row"
 
 
 # --- bodies -------------------------------------------------------------------------------
@@ -173,11 +199,26 @@ def _strip(sql: str, stripped: bool) -> str:
     return f"json_strip_nulls({sql})" if stripped else sql
 
 
+def _keyed(plan: ActionPlan) -> bool:
+    return plan.read is not None and any(s.alias is not None for s in plan.read.select)
+
+
+_CSV_FIELD = ("CASE WHEN j.value IS NULL THEN '' WHEN j.value = '' OR j.value ~ '[\",\\\\()\\s]'"
+              " THEN '\"' || replace(j.value, '\"', '\"\"') || '\"' ELSE j.value END")
+
+
 def _body(plan: ActionPlan, scalar: bool, single: bool) -> str:
     if plan.headers_only:
         return "NULL::bytea"
-    value = f"{_T}.pgrst_scalar" if scalar else _T
+    keyed = _keyed(plan)
+    value = f"{_T}.pgrst_scalar" if scalar else f"{_T}.pgrst_row" if keyed else _T
     media = plan.media
+    if media == "csv" and keyed:
+        header = ("(SELECT coalesce(string_agg(k, ','), '') FROM (SELECT json_object_keys("
+                  "hh.pgrst_row) AS k FROM pgrst_source AS hh LIMIT 1) s)")
+        rows = (f"coalesce(string_agg((SELECT string_agg({_CSV_FIELD}, ',') FROM "
+                f"json_each_text({_T}.pgrst_row) j), E'\\n'), '')")
+        return f"convert_to({header} || E'\\n' || {rows}, 'UTF8')"
     if media == "csv":
         header = (
             "(SELECT coalesce(string_agg(a.k, ','), '') FROM (SELECT json_object_keys(r)::text"
@@ -214,7 +255,7 @@ def build(plan: ActionPlan) -> Statement:
 def _read(plan: ActionPlan, read: ReadPlan) -> Statement:
     p = _Params()
     table = qualified(read.schema, read.name)
-    select = _select_list(table, read.select, p)
+    select = _select_list(table, read, p)
     where = where_clause(table, read.where, p)
     order = _order(table, read.order, p)
     limit = _limit(read.range, p)
@@ -252,7 +293,11 @@ def _call(plan: ActionPlan) -> Statement:
         used = [by_name[name] for name in call.arg_names]
         cols = ", ".join(f"{ident(prm.name)} {prm.type}" for prm in used)
         body = p.add(call.body.decode("utf-8", "replace"))
-        ctes.append(f"pgrst_args AS (SELECT * FROM json_to_record({body}::json) AS _({cols}))")
+        # an array payload calls with its first object, as PostgREST does
+        ctes.append(
+            f"pgrst_args AS (SELECT * FROM json_to_recordset(CASE WHEN json_typeof({body}::json)"
+            f" = 'array' THEN {body}::json ELSE json_build_array({body}::json) END)"
+            f" AS _({cols}) LIMIT 1)")
         from_args = "pgrst_args, LATERAL "
         args = ", ".join(
             ("VARIADIC " if prm.variadic else "")
@@ -274,7 +319,7 @@ def _call(plan: ActionPlan) -> Statement:
     alias = ident(fn.name)
     scalar = not fn.returns_composite
     if fn.returns_composite:
-        select = _select_list(alias, read.select, p)
+        select = _select_list(alias, read, p)
         where = where_clause(alias, read.where, p)
         order = _order(alias, read.order, p)
         source = f"SELECT {select} FROM {from_args}{func} {alias}{where}{order}"

@@ -202,7 +202,7 @@ def parse_filter(key: str, value: str) -> tuple[Path, Filter]:
 
 
 def _parse_int(value: str) -> int | None:
-    value = value.strip()
+    """Haskell's readMaybe: what does not parse is ignored, as PostgREST does."""
     return int(value) if _INTEGER.match(value) else None
 
 
@@ -263,12 +263,12 @@ def parse_query(qs: bytes, defer_filters: bool = False) -> QueryParams:
                 logic.append((path, parse_logic_tree(negated, op, value)))
             elif "." in key:
                 filters.append(parse_filter(key, value))
+            elif not defer_filters:
+                # on tables and views every other parameter is a filter (PostgREST v12)
+                filters.append(parse_filter(key, value))
             elif looks_like_filter(value):
                 params.append((key, value))
-                if defer_filters:
-                    filter_params.append((key, value))
-                else:
-                    filters.append(parse_filter(key, value))
+                filter_params.append((key, value))
             else:
                 params.append((key, value))
         select = parse_select(select_text)

@@ -39,6 +39,7 @@ class Column:
     enum: tuple[str, ...] = ()
     max_length: int | None = None
     position: int = 0
+    range_subtype: str | None = None
 
     @property
     def is_json(self) -> bool:
@@ -128,6 +129,7 @@ class SchemaCache:
     unique_keys: dict[tuple[str, str], tuple[tuple[str, ...], ...]] = field(default_factory=dict)
     types: frozenset[str] = frozenset()
     timezones: frozenset[str] = frozenset()
+    schema_descriptions: dict[str, str | None] = field(default_factory=dict)
     loaded_at: float = field(default_factory=time.time)
     load_seconds: float = 0.0
 
@@ -148,7 +150,8 @@ def _columns(rows: Iterable[Any]) -> dict[tuple[str, str], dict[str, Column]]:
             name=r["column"], type=r["type"], base_type=r["base_type"], category=r["category"],
             nullable=r["nullable"], default=r["default"], generated=r["generated"],
             description=r["description"], enum=tuple(r["enum"] or ()),
-            max_length=r["max_length"], position=r["position"])
+            max_length=r["max_length"], position=r["position"],
+            range_subtype=r["range_subtype"])
     return out
 
 
@@ -196,6 +199,7 @@ async def load(conn: asyncpg.Connection, schemas: tuple[str, ...]) -> SchemaCach
         fn_rows = await conn.fetch(query("schema_cache", "functions"), wanted)
         type_rows = await conn.fetch(query("schema_cache", "types"), wanted)
         tz_rows = await conn.fetch(query("schema_cache", "timezones"))
+        comment_rows = await conn.fetch(query("schema_cache", "schema_comments"), wanted)
     columns = _columns(col_rows)
     tables = {
         (r["schema"], r["name"]): Table(
@@ -223,6 +227,7 @@ async def load(conn: asyncpg.Connection, schemas: tuple[str, ...]) -> SchemaCach
         unique_keys={k: tuple(v) for k, v in unique.items()},
         types=frozenset(types),
         timezones=frozenset(r["name"] for r in tz_rows),
+        schema_descriptions={r["schema"]: r["description"] for r in comment_rows},
         load_seconds=time.monotonic() - started,
     )
 

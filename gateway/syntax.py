@@ -105,16 +105,17 @@ def _is_ident_char(c: str) -> bool:
 class _Parser:
     """A tiny recursive-descent parser over one parameter value."""
 
-    __slots__ = ("pos", "text", "what")
+    __slots__ = ("display", "pos", "text", "what")
 
-    def __init__(self, what: str, text: str) -> None:
+    def __init__(self, what: str, text: str, display: str | None = None) -> None:
         self.what = what
         self.text = text
+        self.display = text if display is None else display
         self.pos = 0
 
     # -- helpers -----------------------------------------------------------------------
     def fail(self, details: str, pos: int | None = None) -> GrammarError:
-        return GrammarError(self.what, self.text, self.pos if pos is None else pos, details)
+        return GrammarError(self.what, self.display, self.pos if pos is None else pos, details)
 
     def peek(self, s: str) -> bool:
         return self.text.startswith(s, self.pos)
@@ -129,11 +130,13 @@ class _Parser:
         if not self.eat(s):
             self.fail_unexpected(f'"{s}"')
 
-    def fail_unexpected(self, expecting: str) -> None:
+    def fail_unexpected(self, expecting: str, single_quotes: bool = False) -> None:
+        """Parsec's wording: `unexpected "x"` from a parser, `'x'` where eof was expected."""
         if self.pos >= len(self.text):
             got = "end of input"
         else:
-            got = repr(self.text[self.pos])
+            q = "'" if single_quotes else '"'
+            got = f"{q}{self.text[self.pos]}{q}"
         raise self.fail(f"unexpected {got} expecting {expecting}")
 
     def at_end(self) -> bool:
@@ -339,7 +342,9 @@ def _operation(p: _Parser, negated: bool, in_logic: bool) -> OpExpr:
     p.pos = i
     if name == "in":
         p.expect(".")
-        return OpExpr(negated, "in", _list_value(p))
+        if in_logic:
+            return OpExpr(negated, "in", _list_value(p))
+        return OpExpr(negated, "in", _whole_list_value(p))
     if name == "is":
         p.expect(".")
         end = p.pos
@@ -370,8 +375,8 @@ def _operation(p: _Parser, negated: bool, in_logic: bool) -> OpExpr:
             raise p.fail(f"operator {name} does not accept the {quant} modifier", start)
     if name not in SIMPLE_OPS:
         if not p.peek("."):
-            raise p.fail(f"unexpected end of input expecting delimiter (.) after {name!r}",
-                         start)
+            p.pos = start
+            p.fail_unexpected('"not" or operator (eq, gt, ...)')
         raise p.fail(f"unknown single value operator {name}", start)
     if not p.eat("."):
         p.fail_unexpected("delimiter (.)")
@@ -402,6 +407,50 @@ def _single_value(p: _Parser, in_logic: bool) -> str:
     while p.pos < len(text) and text[p.pos] not in ",)":
         p.pos += 1
     return text[start:p.pos]
+
+
+def _whole_list_value(p: _Parser) -> tuple[str, ...]:
+    """`in.(a,"b,c",d)` as a whole parameter value: the list runs to the final ')', which
+    must end the value, so nothing after it can be mistaken for part of the filter."""
+    text = p.text
+    p.ws()
+    p.expect("(")
+    end = len(text.rstrip(" \t"))
+    if end <= p.pos or text[end - 1] != ")":
+        p.pos = len(text)
+        p.fail_unexpected('")"')
+    inner = text[p.pos:end - 1]
+    items: list[str] = []
+    i = len(inner) - len(inner.lstrip(" \t"))  # lexeme '(' skips the blanks after it
+    while True:
+        j = i
+        while j < len(inner) and inner[j] in " \t":
+            j += 1
+        if j < len(inner) and inner[j] == '"':
+            sub = _Parser(p.what, inner)
+            sub.pos = j
+            try:
+                quoted = sub.quoted()
+            except GrammarError:
+                quoted = None
+            if quoted is not None:
+                k = sub.pos
+                while k < len(inner) and inner[k] in " \t":
+                    k += 1
+                if k == len(inner) or inner[k] == ",":
+                    items.append(quoted)
+                    if k == len(inner):
+                        break
+                    i = k + 1
+                    continue
+        comma = inner.find(",", i)
+        if comma < 0:
+            items.append(inner[i:])
+            break
+        items.append(inner[i:comma])
+        i = comma + 1
+    p.pos = len(text)
+    return tuple(items)
 
 
 def _list_value(p: _Parser) -> tuple[str, ...]:
@@ -448,11 +497,14 @@ def parse_logic_key(key: str) -> tuple[tuple[str, ...], bool, Literal["and", "or
 
 
 def parse_logic_tree(negated: bool, op: Literal["and", "or"], text: str) -> LogicTree:
-    p = _Parser("logic tree", text)
+    # Parsed as "or(…)", like PostgREST, so that error columns match its messages.
+    prefix = ("not." if negated else "") + op
+    p = _Parser("logic tree", prefix + text, display=text)
+    p.pos = len(prefix)
     p.ws()
     children = _logic_children(p, 0)
     if not p.at_end():
-        p.fail_unexpected("end of input")
+        p.fail_unexpected("end of input", single_quotes=True)
     return LogicTree(negated, op, children)
 
 
@@ -461,6 +513,10 @@ def _logic_children(p: _Parser, depth: int) -> tuple[LogicTree | Filter, ...]:
         raise p.fail(f"logic tree nesting deeper than {MAX_DEPTH}")
     p.ws()
     p.expect("(")
+    p.ws()
+    if p.at_end() or p.peek(")") or p.peek(","):
+        p.fail_unexpected("field name (* or [a..z0..9_$]), negation operator (not) or "
+                          "logic operator (and, or)")
     items = [_logic_item(p, depth)]
     while True:
         p.ws()
@@ -479,10 +535,12 @@ def _logic_item(p: _Parser, depth: int) -> LogicTree | Filter:
     mark = p.pos
     negated = p.eat("not.")
     for op in ("and", "or"):
-        if p.peek(op + "("):
-            p.pos += len(op)
-            children = _logic_children(p, depth + 1)
-            return LogicTree(negated, op, children)  # type: ignore[arg-type]
+        if p.eat(op):
+            p.ws()
+            if p.peek("("):
+                children = _logic_children(p, depth + 1)
+                return LogicTree(negated, op, children)  # type: ignore[arg-type]
+        p.pos = mark + (4 if negated else 0)
     p.pos = mark  # a filter, whose column may even be called "not"
     fld = p.field()
     p.expect(".")
@@ -524,7 +582,16 @@ def _order_term(p: _Parser) -> OrderTerm:
         nulls = "last"
     p.ws()
     if not (p.at_end() or p.peek(",")):
-        p.fail_unexpected('"asc", "desc", "nullsfirst" or "nullslast"')
+        if nulls is not None:
+            p.fail_unexpected('"," or end of input', single_quotes=True)
+        if direction is not None and not p.peek("."):
+            p.fail_unexpected('delimiter (.), "," or end of input', single_quotes=True)
+        if p.peek("."):
+            p.pos += 1
+            expected = ('"nullsfirst" or "nullslast"' if direction is not None
+                        else '"asc", "desc", "nullsfirst" or "nullslast"')
+            p.fail_unexpected(expected)
+        p.fail_unexpected('delimiter (.), "," or end of input', single_quotes=True)
     return OrderTerm(fld, direction, nulls, relation)
 
 

@@ -47,7 +47,9 @@ SELECT n.nspname AS schema,
           WHERE e.enumtypid = coalesce(bt.oid, t.oid))
        END AS enum,
        CASE WHEN a.atttypmod > 4 AND coalesce(bt.typname, t.typname) IN ('varchar', 'bpchar')
-            THEN a.atttypmod - 4 END AS max_length
+            THEN a.atttypmod - 4 END AS max_length,
+       (SELECT format_type(r.rngsubtype, NULL) FROM pg_range r
+        WHERE r.rngtypid = coalesce(bt.oid, t.oid)) AS range_subtype
 FROM pg_attribute a
 JOIN pg_class c ON c.oid = a.attrelid
 JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -142,6 +144,11 @@ JOIN pg_namespace n ON n.oid = t.typnamespace
 WHERE (n.nspname = 'pg_catalog' OR n.nspname = ANY($1::text[]))
   AND t.typtype IN ('b', 'c', 'd', 'e', 'r', 'm')
   AND t.typname !~ '^_' AND t.typname !~ '^pg_';
+
+-- name: schema_comments
+SELECT n.nspname AS schema, obj_description(n.oid, 'pg_namespace') AS description
+FROM pg_namespace n
+WHERE n.nspname = ANY($1::text[]);
 
 -- name: timezones
 SELECT name FROM pg_timezone_names;
