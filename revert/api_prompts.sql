@@ -1,0 +1,6 @@
+-- Revert taproot:api_prompts from pg
+BEGIN;
+
+DROP TABLE api.prompts;
+
+COMMIT;
