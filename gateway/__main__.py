@@ -40,14 +40,14 @@ def _host(value: str) -> str:
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     if args and args[0] in ("-h", "--help"):
-        print(__doc__)  # noqa: T201
+        print(__doc__)
         return 0
     if args:
         os.environ[_FILE_VAR] = str(pathlib.Path(args[0]).resolve())
     try:
         config = _config()
     except ConfigError as exc:
-        print(f"gateway: configuration error: {exc}", file=sys.stderr)  # noqa: T201
+        print(f"gateway: configuration error: {exc}", file=sys.stderr)
         return 2
     level = _LEVELS[config.log_level]
     logging.basicConfig(level=level, format="%(asctime)s %(process)d %(levelname)s "

@@ -25,6 +25,7 @@ from gateway.config import Config
 CLOCK_SKEW = 30
 CACHE_SIZE = 4096
 _HMAC = frozenset({"HS256", "HS384", "HS512"})
+_KTY = {"HS": "oct", "RS": "RSA", "PS": "RSA", "ES": "EC", "Ed": "OKP"}
 _ASYMMETRIC = frozenset({"RS256", "RS384", "RS512", "PS256", "PS384", "PS512",
                          "ES256", "ES384", "ES512", "EdDSA"})
 
@@ -43,14 +44,14 @@ class Authenticator:
         self._aud = config.jwt_aud
         self._role_path = config.jwt_role_claim_key
         self._anon = config.db_anon_role
-        self._keys: list[tuple[str | None, str | None, Any]] = []  # (kid, alg, key)
+        self._keys: list[tuple[str | None, str | None, str, Any]] = []  # kid, alg, kty, key
         if config.jwt_jwks is not None:
             for jwk in config.jwt_jwks.get("keys", []):
                 try:
                     key = jwt.PyJWK(jwk)
                 except (PyJWKError, PyJWTError, ValueError, TypeError):
                     continue  # PostgREST skips keys it cannot use
-                self._keys.append((jwk.get("kid"), jwk.get("alg"), key))
+                self._keys.append((jwk.get("kid"), jwk.get("alg"), jwk.get("kty", ""), key))
         self._cache: OrderedDict[str, AuthResult] = OrderedDict()
         anon_claims = json.dumps({"role": self._anon}) if self._anon else "{}"
         self._anonymous = AuthResult(self._anon or "", anon_claims, False)
@@ -112,10 +113,12 @@ class Authenticator:
         candidates: list[Any] = []
         if alg in _HMAC and self._secret is not None:
             candidates.append(self._secret)
-        for key_id, key_alg, key in self._keys:
+        for key_id, key_alg, kty, key in self._keys:
             if kid is not None and key_id is not None and key_id != kid:
                 continue
             if key_alg is not None and key_alg != alg:
+                continue
+            if _KTY.get(alg[:2]) not in (None, kty):
                 continue
             candidates.append(key)
         if not candidates:

@@ -29,7 +29,7 @@ def _split_comment(comment: str | None) -> tuple[str | None, str | None]:
 
 
 def _swagger_type(typ: str) -> dict[str, Any]:
-    base = typ.split("(")[0].strip()
+    base = typ.split("(", maxsplit=1)[0].strip()
     if base.endswith("[]"):
         return {"type": "array", "items": _swagger_type(base[:-2])}
     if base in _INTEGER:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from gateway.plan import ActionPlan, CField, CFilter, CLogic, COrder, CSelect, ReadPlan
+from gateway.plan import ActionPlan, CField, CFilter, CLogic, COrder, ReadPlan
 from gateway.request import Range
 from gateway.syntax import FTS_OPS, SIMPLE_OPS, JsonOp, OpExpr
 

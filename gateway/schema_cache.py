@@ -274,7 +274,7 @@ class Reloader:
         if self._listener is not None:
             try:
                 await self._listener.close(timeout=2)
-            except Exception:  # noqa: BLE001 - closing a broken connection is best effort
+            except Exception:
                 self._listener.terminate()
 
     def request_reload(self) -> None:
@@ -300,7 +300,7 @@ class Reloader:
                     cache = await load(conn, self._schemas)
                 finally:
                     await conn.close()
-            except Exception as exc:  # noqa: BLE001 - keep serving the previous cache
+            except Exception as exc:
                 self.last_error = f"{type(exc).__name__}: {exc}"
                 if self.cache is None:
                     log.error("schema cache load failed: %s", self.last_error)
@@ -335,7 +335,7 @@ class Reloader:
                 log.error("schema reload listener connection lost; reconnecting")
             except asyncio.CancelledError:
                 raise
-            except Exception as exc:  # noqa: BLE001 - retry with backoff
+            except Exception as exc:
                 log.error("schema reload listener failed: %s", exc)
             await asyncio.sleep(delay)
             delay = min(delay * 2, 30.0)
