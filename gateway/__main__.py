@@ -15,8 +15,13 @@ from gateway.app import App, create_app
 from gateway.config import Config, ConfigError, load
 
 _FILE_VAR = "TAPROOT_GATEWAY_CONFIG_FILE"
-_LEVELS = {"crit": logging.CRITICAL, "error": logging.ERROR, "warn": logging.WARNING,
-           "info": logging.INFO, "debug": logging.DEBUG}
+_LEVELS = {
+    "crit": logging.CRITICAL,
+    "error": logging.ERROR,
+    "warn": logging.WARNING,
+    "info": logging.INFO,
+    "debug": logging.DEBUG,
+}
 
 
 def _config() -> Config:
@@ -50,8 +55,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"gateway: configuration error: {exc}", file=sys.stderr)
         return 2
     level = _LEVELS[config.log_level]
-    logging.basicConfig(level=level, format="%(asctime)s %(process)d %(levelname)s "
-                                            "%(name)s: %(message)s")
+    logging.basicConfig(
+        level=level, format="%(asctime)s %(process)d %(levelname)s %(name)s: %(message)s"
+    )
     import uvicorn
 
     uvicorn.run(
@@ -65,7 +71,8 @@ def main(argv: list[str] | None = None) -> int:
         lifespan="on",
         access_log=config.log_level == "debug",
         log_level=logging.getLevelName(max(level, logging.INFO)).lower()
-        if level <= logging.INFO else "warning",
+        if level <= logging.INFO
+        else "warning",
         proxy_headers=False,
         server_header=False,
         date_header=True,

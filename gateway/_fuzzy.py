@@ -15,15 +15,16 @@ def _grams(text: str, n: int) -> Counter[str]:
     padded = f"-{text.lower()}-"
     if len(padded) < n:
         return Counter()
-    return Counter(padded[i:i + n] for i in range(len(padded) - n + 1))
+    return Counter(padded[i : i + n] for i in range(len(padded) - n + 1))
 
 
 def _cosine(a: Counter[str], b: Counter[str]) -> float:
     dot = sum(v * b.get(k, 0) for k, v in a.items())
     if not dot:
         return 0.0
-    return dot / (math.sqrt(sum(v * v for v in a.values())) *
-                  math.sqrt(sum(v * v for v in b.values())))
+    return dot / (
+        math.sqrt(sum(v * v for v in a.values())) * math.sqrt(sum(v * v for v in b.values()))
+    )
 
 
 def levenshtein(a: str, b: str) -> int:
@@ -33,8 +34,7 @@ def levenshtein(a: str, b: str) -> int:
     for i, ca in enumerate(a, 1):
         current = [i]
         for j, cb in enumerate(b, 1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1,
-                               previous[j - 1] + (ca != cb)))
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
         previous = current
     return previous[-1]
 

@@ -41,8 +41,11 @@ class App:
         self.config = config
         self.db = Database(config)
         self.auth = Authenticator(config)
-        self.reloader = Reloader(self.db.connect, config.db_schemas,
-                                 config.db_channel if config.db_channel_enabled else None)
+        self.reloader = Reloader(
+            self.db.connect,
+            config.db_schemas,
+            config.db_channel if config.db_channel_enabled else None,
+        )
         self.metrics = Metrics()
         self.root = config.server_root_path
         self.timing = config.server_timing_enabled
@@ -95,8 +98,7 @@ class App:
             log.exception("unexpected error on %s %s", scope.get("method"), scope.get("path"))
             resp = response.error_response(errors.internal())
         body = b"" if scope.get("method") == "HEAD" else resp.body
-        await send({"type": "http.response.start", "status": resp.status,
-                    "headers": resp.headers})
+        await send({"type": "http.response.start", "status": resp.status, "headers": resp.headers})
         await send({"type": "http.response.body", "body": body})
         self.metrics.observe(resp.status, time.perf_counter() - started)
 
@@ -104,14 +106,17 @@ class App:
         path: str = scope["path"]
         if path == "/metrics":
             cache = self.reloader.cache
-            return Response(200, [(b"content-type", b"text/plain; version=0.0.4")],
-                            self.metrics.render(self.db.pool_stats(),
-                                                time.time() - cache.loaded_at if cache
-                                                else None))
+            return Response(
+                200,
+                [(b"content-type", b"text/plain; version=0.0.4")],
+                self.metrics.render(
+                    self.db.pool_stats(), time.time() - cache.loaded_at if cache else None
+                ),
+            )
         root = self.root
         if root:
             if path == root or path.startswith(root + "/"):
-                path = path[len(root):] or "/"
+                path = path[len(root) :] or "/"
             else:
                 raise errors.invalid_path()
         if path == "/health":
@@ -140,8 +145,11 @@ class App:
         ok = loaded and await self.db.ping()
         if not loaded:
             self.reloader.request_reload()
-        body = {"status": "ready" if ok else "not ready", "schema_cache": loaded,
-                "database": "ok" if ok or (not loaded and await self.db.ping()) else "unavailable"}
+        body = {
+            "status": "ready" if ok else "not ready",
+            "schema_cache": loaded,
+            "database": "ok" if ok or (not loaded and await self.db.ping()) else "unavailable",
+        }
         return Response(200 if ok else 503, list(_JSON), json.dumps(body).encode())
 
     async def _read_body(self, receive: Receive) -> bytes:
@@ -155,8 +163,12 @@ class App:
             if chunk:
                 size += len(chunk)
                 if size > self.max_body:
-                    raise ApiError(413, "PGRST102", "Payload Too Large",
-                                   f"The request body is limited to {self.max_body} bytes")
+                    raise ApiError(
+                        413,
+                        "PGRST102",
+                        "Payload Too Large",
+                        f"The request body is limited to {self.max_body} bytes",
+                    )
                 chunks.append(chunk)
             if not message.get("more_body", False):
                 break
@@ -181,18 +193,25 @@ class App:
         t1 = time.perf_counter()
         # 2. request
         body = await self._read_body(receive) if method in ("POST", "PATCH", "PUT") else b""
-        api_req = request.build(method, path, scope.get("query_string", b""), headers, prefer,
-                                body, self.config.db_schemas)
+        api_req = request.build(
+            method,
+            path,
+            scope.get("query_string", b""),
+            headers,
+            prefer,
+            body,
+            self.config.db_schemas,
+        )
         t2 = time.perf_counter()
         try:
-            return await self._execute(api_req, auth, path, headers, t0, t1, t2)
+            return await self._execute(api_req, auth, path, headers, (t0, t1, t2))
         except ApiError as err:
             if not self._stale_cache_error(api_req, err):
                 raise
             # The catalog changed under the cache (a NOTIFY may be on its way): reload
             # now and answer from the fresh cache, once.
             await self.reloader.reload()
-            return await self._execute(api_req, auth, path, headers, t0, t1, t2)
+            return await self._execute(api_req, auth, path, headers, (t0, t1, t2))
 
     def _stale_cache_error(self, req: request.ApiRequest, err: ApiError) -> bool:
         if err.code not in ("42P01", "42883"):
@@ -200,16 +219,23 @@ class App:
         cache = self.reloader.cache
         return cache is not None and time.time() - cache.loaded_at > 1.0
 
-    async def _execute(self, api_req: request.ApiRequest, auth: Any, path: str,
-                       headers: dict[str, str], t0: float, t1: float,
-                       t2: float) -> Response:
+    async def _execute(
+        self,
+        api_req: request.ApiRequest,
+        auth: Any,
+        path: str,
+        headers: dict[str, str],
+        started: tuple[float, float, float],
+    ) -> Response:
+        t0, t1, t2 = started
         # 3. plan
         cache = self.reloader.cache
         if cache is None:
             self.reloader.request_reload()
             raise errors.no_schema_cache()
-        action = plan.plan(api_req, cache, self.config.db_max_rows,
-                           self.config.openapi_mode != "disabled")
+        action = plan.plan(
+            api_req, cache, self.config.db_max_rows, self.config.openapi_mode != "disabled"
+        )
         if action.kind == "info":
             return response.info_response(action.allow)
         ctx = self._context(api_req, auth, path, headers, action.read_only)
@@ -221,26 +247,41 @@ class App:
         # 5. transaction
         count = action.count
         result = await self.db.run(
-            ctx, api_req.schema, statement, singular=action.media == "object",
+            ctx,
+            api_req.schema,
+            statement,
+            singular=action.media == "object",
             planned_count=count in ("planned", "estimated"),
-            estimated_limit=self.config.db_max_rows if count == "estimated" else None)
+            estimated_limit=self.config.db_max_rows if count == "estimated" else None,
+        )
         t4 = time.perf_counter()
         # 6. response
-        resp = response.read_response(api_req, action, result,
-                                      self._tx_override_applied(api_req))
+        resp = response.read_response(api_req, action, result, self._tx_override_applied(api_req))
         if self.timing:
             t5 = time.perf_counter()
-            resp.headers.append((b"server-timing", (
-                f"jwt;dur={(t1 - t0) * 1000:.1f}, parse;dur={(t2 - t1) * 1000:.1f}, "
-                f"plan;dur={(t3 - t2) * 1000:.1f}, transaction;dur={(t4 - t3) * 1000:.1f}, "
-                f"response;dur={(t5 - t4) * 1000:.1f}").encode()))
+            resp.headers.append(
+                (
+                    b"server-timing",
+                    (
+                        f"jwt;dur={(t1 - t0) * 1000:.1f}, parse;dur={(t2 - t1) * 1000:.1f}, "
+                        f"plan;dur={(t3 - t2) * 1000:.1f}, transaction;dur={(t4 - t3) * 1000:.1f}, "
+                        f"response;dur={(t5 - t4) * 1000:.1f}"
+                    ).encode(),
+                )
+            )
         return resp
 
     def _tx_override_applied(self, req: request.ApiRequest) -> bool:
         return self.config.db_tx_end.endswith("allow-override")
 
-    def _context(self, req: request.ApiRequest, auth: Any, path: str,
-                 headers: dict[str, str], read_only: bool) -> Context:
+    def _context(
+        self,
+        req: request.ApiRequest,
+        auth: Any,
+        path: str,
+        headers: dict[str, str],
+        read_only: bool,
+    ) -> Context:
         tx_end = self.config.db_tx_end
         rollback = tx_end.startswith("rollback")
         if tx_end.endswith("allow-override") and req.prefer.tx is not None:
@@ -251,14 +292,21 @@ class App:
             timezone = None
         guc_headers = {k: v for k, v in headers.items() if k != "cookie"}
         return Context(
-            role=auth.role, claims_json=auth.claims_json, method=req.method, path=path,
+            role=auth.role,
+            claims_json=auth.claims_json,
+            method=req.method,
+            path=path,
             headers_json=json.dumps(guc_headers, ensure_ascii=False),
             cookies_json=json.dumps(req.cookies, ensure_ascii=False),
-            authenticated=auth.authenticated, read_only=read_only, rollback=rollback,
-            timezone=timezone)
+            authenticated=auth.authenticated,
+            read_only=read_only,
+            rollback=rollback,
+            timezone=timezone,
+        )
 
-    async def _openapi(self, req: request.ApiRequest, headers_only: bool, ctx: Context,
-                       headers: dict[str, str]) -> Response:
+    async def _openapi(
+        self, req: request.ApiRequest, headers_only: bool, ctx: Context, headers: dict[str, str]
+    ) -> Response:
         cache = self.reloader.cache
         assert cache is not None
         tables: set[str] | None = None
@@ -272,8 +320,15 @@ class App:
                 return {r["name"] for r in rels}, {r["oid"] for r in fns}
 
             tables, functions = await self.db.transaction(ctx, req.schema, body)
-        doc = openapi.build(cache, req.schema, self.config, tables, functions,
-                            headers.get("host"), cache.schema_descriptions.get(req.schema))
+        doc = openapi.build(
+            cache,
+            req.schema,
+            self.config,
+            accessible_tables=tables,
+            accessible_functions=functions,
+            host=headers.get("host"),
+            schema_description=cache.schema_descriptions.get(req.schema),
+        )
         return response.openapi_response(req, doc, headers_only)
 
 

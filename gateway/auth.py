@@ -26,8 +26,9 @@ CLOCK_SKEW = 30
 CACHE_SIZE = 4096
 _HMAC = frozenset({"HS256", "HS384", "HS512"})
 _KTY = {"HS": "oct", "RS": "RSA", "PS": "RSA", "ES": "EC", "Ed": "OKP"}
-_ASYMMETRIC = frozenset({"RS256", "RS384", "RS512", "PS256", "PS384", "PS512",
-                         "ES256", "ES384", "ES512", "EdDSA"})
+_ASYMMETRIC = frozenset(
+    {"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"}
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,8 +109,10 @@ class Authenticator:
 
     def _verify(self, token: str, alg: Any, kid: Any) -> bytes:
         if not isinstance(alg, str) or alg not in _HMAC | _ASYMMETRIC:
-            raise errors.jwt_decode("Wrong or unsupported encoding algorithm",
-                                    f"Unsupported algorithm {alg!r}" if alg else None)
+            raise errors.jwt_decode(
+                "Wrong or unsupported encoding algorithm",
+                f"Unsupported algorithm {alg!r}" if alg else None,
+            )
         candidates: list[Any] = []
         if alg in _HMAC and self._secret is not None:
             candidates.append(self._secret)
@@ -122,8 +125,9 @@ class Authenticator:
                 continue
             candidates.append(key)
         if not candidates:
-            raise errors.jwt_decode("No suitable key or wrong key type",
-                                    "None of the keys was able to decode the JWT")
+            raise errors.jwt_decode(
+                "No suitable key or wrong key type", "None of the keys was able to decode the JWT"
+            )
         last: Exception | None = None
         for key in candidates:
             try:
@@ -139,38 +143,37 @@ class Authenticator:
         raise errors.jwt_decode("JWT cryptographic operation failed")
 
     def _check_claims(self, claims: dict[str, Any], now: float) -> float | None:
-        expires = None
-        if "exp" in claims:
-            exp = claims["exp"]
-            if not _number(exp):
-                raise errors.jwt_claims("The JWT 'exp' claim must be a number")
-            if now > exp + CLOCK_SKEW:
-                raise errors.jwt_claims("JWT expired")
-            expires = float(exp) + CLOCK_SKEW
-        if "nbf" in claims:
-            nbf = claims["nbf"]
-            if not _number(nbf):
-                raise errors.jwt_claims("The JWT 'nbf' claim must be a number")
-            if now < nbf - CLOCK_SKEW:
-                raise errors.jwt_claims("JWT not yet valid")
-        if "iat" in claims:
-            iat = claims["iat"]
-            if not _number(iat):
-                raise errors.jwt_claims("The JWT 'iat' claim must be a number")
-            if iat > now + CLOCK_SKEW:
-                raise errors.jwt_claims("JWT issued at future")
+        exp = _time_claim(claims, "exp")
+        nbf = _time_claim(claims, "nbf")
+        iat = _time_claim(claims, "iat")
+        if exp is not None and now > exp + CLOCK_SKEW:
+            raise errors.jwt_claims("JWT expired")
+        if nbf is not None and now < nbf - CLOCK_SKEW:
+            raise errors.jwt_claims("JWT not yet valid")
+        if iat is not None and iat > now + CLOCK_SKEW:
+            raise errors.jwt_claims("JWT issued at future")
         if "aud" in claims:
-            aud = claims["aud"]
-            if isinstance(aud, str):
-                auds = [aud]
-            elif isinstance(aud, list) and all(isinstance(a, str) for a in aud):
-                auds = aud
-            else:
-                raise errors.jwt_claims(
-                    "The JWT 'aud' claim must be a string or an array of strings")
-            if self._aud is not None and self._aud not in auds:
-                raise errors.jwt_claims("JWT not in audience")
-        return expires
+            self._check_audience(claims["aud"])
+        return None if exp is None else exp + CLOCK_SKEW
+
+    def _check_audience(self, aud: Any) -> None:
+        if isinstance(aud, str):
+            auds = [aud]
+        elif isinstance(aud, list) and all(isinstance(a, str) for a in aud):
+            auds = aud
+        else:
+            raise errors.jwt_claims("The JWT 'aud' claim must be a string or an array of strings")
+        if self._aud is not None and self._aud not in auds:
+            raise errors.jwt_claims("JWT not in audience")
+
+
+def _time_claim(claims: dict[str, Any], name: str) -> float | None:
+    if name not in claims:
+        return None
+    value = claims[name]
+    if not _number(value):
+        raise errors.jwt_claims(f"The JWT '{name}' claim must be a number")
+    return float(value)
 
 
 def _number(value: Any) -> bool:

@@ -97,7 +97,7 @@ def _where(option: str) -> str:
     return f"{option} (env {_env_name(option)})"
 
 
-_LINE = re.compile(r'^\s*([A-Za-z0-9_.-]+)\s*=\s*(.*?)\s*$')
+_LINE = re.compile(r"^\s*([A-Za-z0-9_.-]+)\s*=\s*(.*?)\s*$")
 
 
 def parse_file(text: str, path: str = "config") -> dict[str, str]:
@@ -115,7 +115,7 @@ def parse_file(text: str, path: str = "config") -> dict[str, str]:
             end = _closing_quote(value)
             if end < 0:
                 raise ConfigError(f"{path}:{number}: unterminated string for {key}")
-            rest = value[end + 1:].strip()
+            rest = value[end + 1 :].strip()
             if rest and not rest.startswith("#"):
                 raise ConfigError(f"{path}:{number}: unexpected text after {key}'s value")
             value = json.loads(value[: end + 1])
@@ -159,8 +159,7 @@ def _bool(option: str, value: str) -> bool:
 
 def _choice(option: str, value: str, choices: tuple[str, ...]) -> str:
     if value not in choices:
-        raise ConfigError(f"{_where(option)}: expected one of {', '.join(choices)}, "
-                          f"got {value!r}")
+        raise ConfigError(f"{_where(option)}: expected one of {', '.join(choices)}, got {value!r}")
     return value
 
 
@@ -179,8 +178,9 @@ def parse_role_claim_key(text: str) -> tuple[str | int, ...]:
     while pos < len(text):
         match = _JSPATH_TOKEN.match(text, pos)
         if not match:
-            raise ConfigError(f"{_where('jwt-role-claim-key')}: cannot parse {text!r} at "
-                              f"position {pos}")
+            raise ConfigError(
+                f"{_where('jwt-role-claim-key')}: cannot parse {text!r} at position {pos}"
+            )
         if match.group(3) is not None:
             path.append(int(match.group(3)))
         elif match.group(1) is not None:
@@ -196,8 +196,9 @@ def parse_role_claim_key(text: str) -> tuple[str | int, ...]:
 def _qualified(option: str, value: str) -> tuple[str, ...]:
     parts = tuple(p.strip().strip('"') for p in value.split("."))
     if not 1 <= len(parts) <= 2 or not all(parts):
-        raise ConfigError(f"{_where(option)}: expected a function name like schema.name, "
-                          f"got {value!r}")
+        raise ConfigError(
+            f"{_where(option)}: expected a function name like schema.name, got {value!r}"
+        )
     return parts
 
 
@@ -210,26 +211,32 @@ def _secret(values: Mapping[str, str]) -> tuple[bytes | None, dict[str, Any] | N
         try:
             jwk = json.loads(stripped)
         except ValueError:
-            raise ConfigError(f"{_where('jwt-secret')}: looks like JSON but does not "
-                              "parse") from None
+            raise ConfigError(
+                f"{_where('jwt-secret')}: looks like JSON but does not parse"
+            ) from None
         keys = jwk if "keys" in jwk else {"keys": [jwk]}
         return None, keys
     if _bool("jwt-secret-is-base64", values["jwt-secret-is-base64"]):
         try:
-            secret = base64.b64decode(raw + "=" * (-len(raw) % 4), altchars=b"-_"
-                                      if ("-" in raw or "_" in raw) else None, validate=False)
+            secret = base64.b64decode(
+                raw + "=" * (-len(raw) % 4),
+                altchars=b"-_" if ("-" in raw or "_" in raw) else None,
+                validate=False,
+            )
         except ValueError:
             raise ConfigError(f"{_where('jwt-secret')}: not valid base64") from None
     else:
         secret = raw.encode()
     if len(secret) < 32:
-        raise ConfigError(f"{_where('jwt-secret')}: the JWT secret must be at least 32 "
-                          "characters long")
+        raise ConfigError(
+            f"{_where('jwt-secret')}: the JWT secret must be at least 32 characters long"
+        )
     return secret, None
 
 
-def load(environ: Mapping[str, str] | None = None,
-         config_file: pathlib.Path | None = None) -> Config:
+def load(
+    environ: Mapping[str, str] | None = None, config_file: pathlib.Path | None = None
+) -> Config:
     """Read the configuration: defaults, then the file, then PGRST_* variables."""
     env = os.environ if environ is None else environ
     values = dict(_DEFAULTS)
@@ -271,10 +278,14 @@ def _build(v: dict[str, str]) -> Config:
         db_extra_search_path=_list(v["db-extra-search-path"]),
         db_max_rows=max_rows,
         db_pool=_int("db-pool", v["db-pool"], 1, 1000),
-        db_pool_acquisition_timeout=float(_int("db-pool-acquisition-timeout",
-                                               v["db-pool-acquisition-timeout"], 1)),
-        db_pre_request=(_qualified("db-pre-request", v["db-pre-request"])
-                        if v["db-pre-request"].strip() else None),
+        db_pool_acquisition_timeout=float(
+            _int("db-pool-acquisition-timeout", v["db-pool-acquisition-timeout"], 1)
+        ),
+        db_pre_request=(
+            _qualified("db-pre-request", v["db-pre-request"])
+            if v["db-pre-request"].strip()
+            else None
+        ),
         db_tx_end=_choice("db-tx-end", v["db-tx-end"], TX_ENDS),
         db_channel=v["db-channel"],
         db_channel_enabled=_bool("db-channel-enabled", v["db-channel-enabled"]),

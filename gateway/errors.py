@@ -25,6 +25,7 @@ class ApiError(Exception):
         message: str,
         details: Any = None,
         hint: Any = None,
+        *,
         headers: Sequence[tuple[bytes, bytes]] = (),
     ) -> None:
         super().__init__(message)
@@ -37,8 +38,12 @@ class ApiError(Exception):
 
     def body(self) -> bytes:
         return json.dumps(
-            {"code": self.code, "details": self.details, "hint": self.hint,
-             "message": self.message},
+            {
+                "code": self.code,
+                "details": self.details,
+                "hint": self.hint,
+                "message": self.message,
+            },
             ensure_ascii=False,
         ).encode()
 
@@ -48,10 +53,10 @@ class ApiError(Exception):
 
 # --- PGRST0xx: connection -------------------------------------------------------------
 
+
 def db_connection(details: str | None = None) -> ApiError:
     """PGRST000: the database cannot be reached."""
-    return ApiError(503, "PGRST000", "Database connection error. Retrying the connection.",
-                    details)
+    return ApiError(503, "PGRST000", "Database connection error. Retrying the connection.", details)
 
 
 def db_client(details: str | None = None) -> ApiError:
@@ -61,8 +66,7 @@ def db_client(details: str | None = None) -> ApiError:
 
 def no_schema_cache() -> ApiError:
     """PGRST002: no schema cache could be loaded yet."""
-    return ApiError(503, "PGRST002",
-                    "Could not query the database for the schema cache. Retrying.")
+    return ApiError(503, "PGRST002", "Could not query the database for the schema cache. Retrying.")
 
 
 def pool_timeout() -> ApiError:
@@ -71,6 +75,7 @@ def pool_timeout() -> ApiError:
 
 
 # --- PGRST1xx: request ----------------------------------------------------------------
+
 
 def query_param(message: str, details: str) -> ApiError:
     """PGRST100: the query string does not parse."""
@@ -97,27 +102,38 @@ def invalid_range(details: str) -> ApiError:
 
 def invalid_filters() -> ApiError:
     """PGRST105."""
-    return ApiError(405, "PGRST105",
-                    "Filters must include all and only primary key columns with 'eq' operators")
+    return ApiError(
+        405, "PGRST105", "Filters must include all and only primary key columns with 'eq' operators"
+    )
 
 
 def unacceptable_schema(schema: str, exposed: Sequence[str]) -> ApiError:
     """PGRST106."""
-    return ApiError(406, "PGRST106", f"Invalid schema: {schema}", None,
-                    "Only the following schemas are exposed: " + ", ".join(exposed))
+    return ApiError(
+        406,
+        "PGRST106",
+        f"Invalid schema: {schema}",
+        None,
+        "Only the following schemas are exposed: " + ", ".join(exposed),
+    )
 
 
 def media_type(accepted: Sequence[str]) -> ApiError:
     """PGRST107."""
-    return ApiError(406, "PGRST107",
-                    "None of these media types are available: " + ", ".join(accepted))
+    return ApiError(
+        406, "PGRST107", "None of these media types are available: " + ", ".join(accepted)
+    )
 
 
 def not_embedded(resource: str) -> ApiError:
     """PGRST108."""
-    return ApiError(400, "PGRST108",
-                    f"'{resource}' is not an embedded resource in this request", None,
-                    f"Verify that '{resource}' is included in the 'select' query parameter.")
+    return ApiError(
+        400,
+        "PGRST108",
+        f"'{resource}' is not an embedded resource in this request",
+        None,
+        f"Verify that '{resource}' is included in the 'select' query parameter.",
+    )
 
 
 # PGRST109 LimitNoOrderError / SpreadNotToOne: no longer used
@@ -126,9 +142,12 @@ def not_embedded(resource: str) -> ApiError:
 
 def guc_headers() -> ApiError:
     """PGRST111."""
-    return ApiError(500, "PGRST111",
-                    "response.headers guc must be a JSON array composed of objects with a "
-                    "single key and a string value")
+    return ApiError(
+        500,
+        "PGRST111",
+        "response.headers guc must be a JSON array composed of objects with a "
+        "single key and a string value",
+    )
 
 
 def guc_status() -> ApiError:
@@ -141,8 +160,7 @@ def guc_status() -> ApiError:
 
 def put_limit() -> ApiError:
     """PGRST114."""
-    return ApiError(400, "PGRST114",
-                    "limit/offset querystring parameters are not allowed for PUT")
+    return ApiError(400, "PGRST114", "limit/offset querystring parameters are not allowed for PUT")
 
 
 def put_matching_pk() -> ApiError:
@@ -152,8 +170,12 @@ def put_matching_pk() -> ApiError:
 
 def singularity(rows: int) -> ApiError:
     """PGRST116."""
-    return ApiError(406, "PGRST116", "Cannot coerce the result to a single JSON object",
-                    f"The result contains {rows} rows")
+    return ApiError(
+        406,
+        "PGRST116",
+        "Cannot coerce the result to a single JSON object",
+        f"The result contains {rows} rows",
+    )
 
 
 def unsupported_method(method: str) -> ApiError:
@@ -163,27 +185,43 @@ def unsupported_method(method: str) -> ApiError:
 
 def related_order_not_to_one(origin: str, target: str) -> ApiError:
     """PGRST118."""
-    return ApiError(400, "PGRST118", f"A related order on '{target}' is not possible",
-                    f"'{origin}' and '{target}' do not form a many-to-one or one-to-one "
-                    "relationship")
+    return ApiError(
+        400,
+        "PGRST118",
+        f"A related order on '{target}' is not possible",
+        f"'{origin}' and '{target}' do not form a many-to-one or one-to-one relationship",
+    )
 
 
 def unacceptable_filter(target: str) -> ApiError:
     """PGRST120."""
-    return ApiError(400, "PGRST120", f"Bad operator on the '{target}' embedded resource",
-                    "Only is null or not is null filters are allowed on embedded resources")
+    return ApiError(
+        400,
+        "PGRST120",
+        f"Bad operator on the '{target}' embedded resource",
+        "Only is null or not is null filters are allowed on embedded resources",
+    )
 
 
 def pgrst_parse(details: str, hint: str) -> ApiError:
     """PGRST121: RAISE SQLSTATE 'PGRST' with a MESSAGE or DETAIL that is not the JSON needed."""
-    return ApiError(500, "PGRST121",
-                    "Could not parse JSON in the \"RAISE SQLSTATE 'PGRST'\" error", details, hint)
+    return ApiError(
+        500,
+        "PGRST121",
+        "Could not parse JSON in the \"RAISE SQLSTATE 'PGRST'\" error",
+        details,
+        hint,
+    )
 
 
 def invalid_preferences(prefs: Sequence[str]) -> ApiError:
     """PGRST122."""
-    return ApiError(400, "PGRST122", "Invalid preferences given with handling=strict",
-                    "Invalid preferences: " + ", ".join(prefs))
+    return ApiError(
+        400,
+        "PGRST122",
+        "Invalid preferences given with handling=strict",
+        "Invalid preferences: " + ", ".join(prefs),
+    )
 
 
 def aggregates_not_allowed() -> ApiError:
@@ -193,8 +231,12 @@ def aggregates_not_allowed() -> ApiError:
 
 def max_affected(rows: int) -> ApiError:
     """PGRST124."""
-    return ApiError(400, "PGRST124", "Query result exceeds max-affected preference constraint",
-                    f"The query affects {rows} rows")
+    return ApiError(
+        400,
+        "PGRST124",
+        "Query result exceeds max-affected preference constraint",
+        f"The query affects {rows} rows",
+    )
 
 
 def invalid_path() -> ApiError:
@@ -214,58 +256,81 @@ def not_implemented(details: str) -> ApiError:
 
 # --- PGRST2xx: schema cache -----------------------------------------------------------
 
+
 def no_relationship(parent: str, child: str, schema: str, hint: str | None = None) -> ApiError:
     """PGRST200."""
-    return ApiError(400, "PGRST200",
-                    f"Could not find a relationship between '{parent}' and '{child}' in the "
-                    "schema cache",
-                    f"Searched for a foreign key relationship between '{parent}' and '{child}' "
-                    f"in the schema '{schema}', but no matches were found.", hint)
+    return ApiError(
+        400,
+        "PGRST200",
+        f"Could not find a relationship between '{parent}' and '{child}' in the schema cache",
+        f"Searched for a foreign key relationship between '{parent}' and '{child}' "
+        f"in the schema '{schema}', but no matches were found.",
+        hint,
+    )
 
 
 def ambiguous_relationship(parent: str, child: str, details: Any, hint: str) -> ApiError:
     """PGRST201."""
-    return ApiError(300, "PGRST201",
-                    f"Could not embed because more than one relationship was found for "
-                    f"'{parent}' and '{child}'", details, hint)
+    return ApiError(
+        300,
+        "PGRST201",
+        f"Could not embed because more than one relationship was found for "
+        f"'{parent}' and '{child}'",
+        details,
+        hint,
+    )
 
 
-def no_rpc(schema: str, name: str, keys: Sequence[str], details: str,
-           hint: str | None) -> ApiError:
+def no_rpc(schema: str, name: str, keys: Sequence[str], details: str, hint: str | None) -> ApiError:
     """PGRST202."""
     params = " without parameters" if not keys else "(" + ", ".join(keys) + ")"
-    return ApiError(404, "PGRST202",
-                    f"Could not find the function {schema}.{name}{params} in the schema cache",
-                    details, hint)
+    return ApiError(
+        404,
+        "PGRST202",
+        f"Could not find the function {schema}.{name}{params} in the schema cache",
+        details,
+        hint,
+    )
 
 
 def ambiguous_rpc(candidates: Sequence[str]) -> ApiError:
     """PGRST203."""
-    return ApiError(300, "PGRST203",
-                    "Could not choose the best candidate function between: "
-                    + ", ".join(candidates), None,
-                    "Try renaming the parameters or the function itself in the database so "
-                    "function overloading can be resolved")
+    return ApiError(
+        300,
+        "PGRST203",
+        "Could not choose the best candidate function between: " + ", ".join(candidates),
+        None,
+        "Try renaming the parameters or the function itself in the database so "
+        "function overloading can be resolved",
+    )
 
 
 def column_not_found(relation: str, column: str) -> ApiError:
     """PGRST204."""
-    return ApiError(400, "PGRST204",
-                    f"Could not find the '{column}' column of '{relation}' in the schema cache")
+    return ApiError(
+        400, "PGRST204", f"Could not find the '{column}' column of '{relation}' in the schema cache"
+    )
 
 
 def table_not_found(schema: str, name: str, hint: str | None = None) -> ApiError:
     """PGRST205."""
-    return ApiError(404, "PGRST205",
-                    f"Could not find the table '{schema}.{name}' in the schema cache", None, hint)
+    return ApiError(
+        404,
+        "PGRST205",
+        f"Could not find the table '{schema}.{name}' in the schema cache",
+        None,
+        hint,
+    )
 
 
 # --- PGRST3xx: JWT --------------------------------------------------------------------
 
+
 def _invalid_token(message: str, details: str | None = None) -> ApiError:
     header = f'Bearer error="invalid_token", error_description={json.dumps(message)}'
-    return ApiError(401, "PGRST301", message, details,
-                    headers=[(b"www-authenticate", header.encode())])
+    return ApiError(
+        401, "PGRST301", message, details, headers=[(b"www-authenticate", header.encode())]
+    )
 
 
 def jwt_secret_missing() -> ApiError:
@@ -280,8 +345,9 @@ def jwt_decode(message: str, details: str | None = None) -> ApiError:
 
 def jwt_required() -> ApiError:
     """PGRST302: no token and no anonymous role."""
-    return ApiError(401, "PGRST302", "Anonymous access is disabled",
-                    headers=[(b"www-authenticate", b"Bearer")])
+    return ApiError(
+        401, "PGRST302", "Anonymous access is disabled", headers=[(b"www-authenticate", b"Bearer")]
+    )
 
 
 def jwt_claims(message: str) -> ApiError:
@@ -292,6 +358,7 @@ def jwt_claims(message: str) -> ApiError:
 
 
 # --- PGRSTX00: internal ---------------------------------------------------------------
+
 
 def internal() -> ApiError:
     """PGRSTX00: an unexpected failure; the details go to the log, never to the client."""
@@ -363,28 +430,41 @@ def from_raise_pgrst(message: str, detail: str | None) -> ApiError:
         return pgrst_parse(
             f"Invalid JSON value for MESSAGE: '{message}'",
             "MESSAGE must be a JSON object with obligatory keys: 'code', 'message' and optional "
-            "keys: 'details', 'hint'.")
-    hint_det = ("DETAIL must be a JSON object with obligatory keys: 'status', 'headers' and "
-                "optional key: 'status_text'.")
+            "keys: 'details', 'hint'.",
+        )
+    hint_det = (
+        "DETAIL must be a JSON object with obligatory keys: 'status', 'headers' and "
+        "optional key: 'status_text'."
+    )
     if detail is None:
         return pgrst_parse("DETAIL is missing in the RAISE statement", hint_det)
     try:
         det = json.loads(detail)
-        if not isinstance(det, dict) or not isinstance(det.get("status"), int) \
-                or not isinstance(det.get("headers"), dict):
+        if (
+            not isinstance(det, dict)
+            or not isinstance(det.get("status"), int)
+            or not isinstance(det.get("headers"), dict)
+        ):
             raise ValueError
     except ValueError:
         return pgrst_parse(f"Invalid JSON value for DETAIL: '{detail}'", hint_det)
     headers = [(str(k).lower().encode(), str(v).encode()) for k, v in det["headers"].items()]
-    return ApiError(det["status"], str(body["code"]), str(body["message"]),
-                    body.get("details"), body.get("hint"), headers)
+    return ApiError(
+        det["status"],
+        str(body["code"]),
+        str(body["message"]),
+        body.get("details"),
+        body.get("hint"),
+        headers=headers,
+    )
 
 
-def from_postgres(sqlstate: str, message: str, detail: str | None, hint: str | None,
-                  authenticated: bool) -> ApiError:
+def from_postgres(
+    sqlstate: str, message: str, detail: str | None, hint: str | None, authenticated: bool
+) -> ApiError:
     """A database error as PostgREST reports it: the SQLSTATE is the code."""
     if sqlstate == "PGRST":
         return from_raise_pgrst(message, detail)
     status = sqlstate_status(sqlstate, message, authenticated)
     headers = [(b"www-authenticate", b"Bearer")] if status == 401 else []
-    return ApiError(status, sqlstate, message, detail, hint, headers)
+    return ApiError(status, sqlstate, message, detail, hint, headers=headers)

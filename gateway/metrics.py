@@ -34,8 +34,9 @@ class Metrics:
             "# TYPE gateway_requests_total counter",
         ]
         for status in sorted(self.by_status):
-            lines.append(f'gateway_requests_total{{status="{status}",pid="{pid}"}} '
-                         f"{self.by_status[status]}")
+            lines.append(
+                f'gateway_requests_total{{status="{status}",pid="{pid}"}} {self.by_status[status]}'
+            )
         lines += [
             "# HELP gateway_request_duration_seconds Time from request to response.",
             "# TYPE gateway_request_duration_seconds histogram",
@@ -43,10 +44,12 @@ class Metrics:
         cumulative = 0
         for bound, n in zip(BUCKETS, self.bucket_counts, strict=False):
             cumulative += n
-            lines.append(f'gateway_request_duration_seconds_bucket{{le="{bound}",pid="{pid}"}} '
-                         f"{cumulative}")
-        lines.append(f'gateway_request_duration_seconds_bucket{{le="+Inf",pid="{pid}"}} '
-                     f"{self.count}")
+            lines.append(
+                f'gateway_request_duration_seconds_bucket{{le="{bound}",pid="{pid}"}} {cumulative}'
+            )
+        lines.append(
+            f'gateway_request_duration_seconds_bucket{{le="+Inf",pid="{pid}"}} {self.count}'
+        )
         lines.append(f'gateway_request_duration_seconds_sum{{pid="{pid}"}} {self.latency_sum}')
         lines.append(f'gateway_request_duration_seconds_count{{pid="{pid}"}} {self.count}')
         lines += [

@@ -13,8 +13,12 @@ from typing import Any
 from gateway.config import Config
 from gateway.schema_cache import Column, Function, SchemaCache, Table
 
-_MEDIA = ["application/json", "application/vnd.pgrst.object+json;nulls=stripped",
-          "application/vnd.pgrst.object+json", "text/csv"]
+_MEDIA = [
+    "application/json",
+    "application/vnd.pgrst.object+json;nulls=stripped",
+    "application/vnd.pgrst.object+json",
+    "text/csv",
+]
 
 _INTEGER = {"smallint", "integer", "bigint", "int2", "int4", "int8"}
 _NUMBER = {"numeric", "real", "double precision", "float4", "float8"}
@@ -66,8 +70,7 @@ def _definition(table: Table) -> dict[str, Any]:
         "properties": {c.name: _property(c, table) for c in cols},
         "type": "object",
     }
-    required = [c.name for c in cols if not c.nullable and c.default is None and
-                not c.generated]
+    required = [c.name for c in cols if not c.nullable and c.default is None and not c.generated]
     if required:
         definition["required"] = required
     if table.description:
@@ -78,34 +81,66 @@ def _definition(table: Table) -> dict[str, Any]:
 def _table_path(table: Table) -> dict[str, Any]:
     name = table.name
     summary, description = _split_comment(table.description)
-    filters = [{"$ref": f"#/parameters/rowFilter.{name}.{c}"} for c in
-               sorted(table.columns, key=lambda c: table.columns[c].position)]
-    common = {"tags": [name]}
+    filters = [
+        {"$ref": f"#/parameters/rowFilter.{name}.{c}"}
+        for c in sorted(table.columns, key=lambda c: table.columns[c].position)
+    ]
+    common: dict[str, Any] = {"tags": [name]}
     if summary:
         common["summary"] = summary
     if description:
         common["description"] = description
-    ok_array = {"description": "OK",
-                "schema": {"items": {"$ref": f"#/definitions/{name}"}, "type": "array"}}
+    ok_array = {
+        "description": "OK",
+        "schema": {"items": {"$ref": f"#/definitions/{name}"}, "type": "array"},
+    }
     path: dict[str, Any] = {
-        "get": {**common, "parameters": [*filters, *({"$ref": f"#/parameters/{p}"} for p in (
-            "select", "order", "range", "rangeUnit", "offset", "limit", "preferCount"))],
-                "responses": {"200": ok_array, "206": {"description": "Partial Content"}}},
+        "get": {
+            **common,
+            "parameters": [
+                *filters,
+                *(
+                    {"$ref": f"#/parameters/{p}"}
+                    for p in (
+                        "select",
+                        "order",
+                        "range",
+                        "rangeUnit",
+                        "offset",
+                        "limit",
+                        "preferCount",
+                    )
+                ),
+            ],
+            "responses": {"200": ok_array, "206": {"description": "Partial Content"}},
+        },
     }
     if table.insertable:
-        path["post"] = {**common, "parameters": [
-            {"$ref": f"#/parameters/body.{name}"}, {"$ref": "#/parameters/select"},
-            {"$ref": "#/parameters/preferPost"}],
-            "responses": {"201": {"description": "Created"}}}
+        path["post"] = {
+            **common,
+            "parameters": [
+                {"$ref": f"#/parameters/body.{name}"},
+                {"$ref": "#/parameters/select"},
+                {"$ref": "#/parameters/preferPost"},
+            ],
+            "responses": {"201": {"description": "Created"}},
+        }
     if table.updatable:
-        path["patch"] = {**common, "parameters": [
-            *filters, {"$ref": f"#/parameters/body.{name}"},
-            {"$ref": "#/parameters/preferReturn"}],
-            "responses": {"204": {"description": "No Content"}}}
+        path["patch"] = {
+            **common,
+            "parameters": [
+                *filters,
+                {"$ref": f"#/parameters/body.{name}"},
+                {"$ref": "#/parameters/preferReturn"},
+            ],
+            "responses": {"204": {"description": "No Content"}},
+        }
     if table.deletable:
-        path["delete"] = {**common, "parameters": [
-            *filters, {"$ref": "#/parameters/preferReturn"}],
-            "responses": {"204": {"description": "No Content"}}}
+        path["delete"] = {
+            **common,
+            "parameters": [*filters, {"$ref": "#/parameters/preferReturn"}],
+            "responses": {"204": {"description": "No Content"}},
+        }
     return path
 
 
@@ -121,81 +156,193 @@ def _function_path(fn: Function) -> dict[str, Any]:
         common["summary"] = summary
     if description:
         common["description"] = description
-    path: dict[str, Any] = {"post": {
-        **common,
-        "parameters": [{"in": "body", "name": "args", "required": True, "schema": schema},
-                       {"$ref": "#/parameters/preferParams"}],
-        "produces": ["application/json", "application/vnd.pgrst.object+json;nulls=stripped",
-                     "application/vnd.pgrst.object+json"],
-        "responses": {"200": {"description": "OK"}}}}
+    path: dict[str, Any] = {
+        "post": {
+            **common,
+            "parameters": [
+                {"in": "body", "name": "args", "required": True, "schema": schema},
+                {"$ref": "#/parameters/preferParams"},
+            ],
+            "produces": [
+                "application/json",
+                "application/vnd.pgrst.object+json;nulls=stripped",
+                "application/vnd.pgrst.object+json",
+            ],
+            "responses": {"200": {"description": "OK"}},
+        }
+    }
     if fn.volatility != "v":
         path["get"] = {
             **common,
-            "parameters": [{"format": p.type, "in": "query", "name": p.name,
-                            "required": p.name in fn.required,
-                            **({"type": "array", "items": {"type": "string"}}
-                               if p.type.endswith("[]") else {"type": "string"})}
-                           for p in fn.params if p.name],
-            "responses": {"200": {"description": "OK"}}}
+            "parameters": [
+                {
+                    "format": p.type,
+                    "in": "query",
+                    "name": p.name,
+                    "required": p.name in fn.required,
+                    **(
+                        {"type": "array", "items": {"type": "string"}}
+                        if p.type.endswith("[]")
+                        else {"type": "string"}
+                    ),
+                }
+                for p in fn.params
+                if p.name
+            ],
+            "responses": {"200": {"description": "OK"}},
+        }
     return path
 
 
 def _parameters(tables: list[Table]) -> dict[str, Any]:
     params: dict[str, Any] = {
-        "preferParams": {"name": "Prefer", "description": "Preference", "required": False,
-                         "enum": ["params=single-object"], "in": "header", "type": "string"},
-        "preferReturn": {"name": "Prefer", "description": "Preference", "required": False,
-                         "enum": ["return=representation", "return=minimal", "return=none"],
-                         "in": "header", "type": "string"},
-        "preferCount": {"name": "Prefer", "description": "Preference", "required": False,
-                        "enum": ["count=none"], "in": "header", "type": "string"},
-        "preferPost": {"name": "Prefer", "description": "Preference", "required": False,
-                       "enum": ["return=representation", "return=minimal", "return=none",
-                                "resolution=ignore-duplicates",
-                                "resolution=merge-duplicates"],
-                       "in": "header", "type": "string"},
-        "select": {"name": "select", "description": "Filtering Columns", "required": False,
-                   "in": "query", "type": "string"},
-        "on_conflict": {"name": "on_conflict", "description": "On Conflict",
-                        "required": False, "in": "query", "type": "string"},
-        "order": {"name": "order", "description": "Ordering", "required": False,
-                  "in": "query", "type": "string"},
-        "range": {"name": "Range", "description": "Limiting and Pagination",
-                  "required": False, "in": "header", "type": "string"},
-        "rangeUnit": {"name": "Range-Unit", "description": "Limiting and Pagination",
-                      "required": False, "default": "items", "in": "header",
-                      "type": "string"},
-        "offset": {"name": "offset", "description": "Limiting and Pagination",
-                   "required": False, "in": "query", "type": "string"},
-        "limit": {"name": "limit", "description": "Limiting and Pagination",
-                  "required": False, "in": "query", "type": "string"},
+        "preferParams": {
+            "name": "Prefer",
+            "description": "Preference",
+            "required": False,
+            "enum": ["params=single-object"],
+            "in": "header",
+            "type": "string",
+        },
+        "preferReturn": {
+            "name": "Prefer",
+            "description": "Preference",
+            "required": False,
+            "enum": ["return=representation", "return=minimal", "return=none"],
+            "in": "header",
+            "type": "string",
+        },
+        "preferCount": {
+            "name": "Prefer",
+            "description": "Preference",
+            "required": False,
+            "enum": ["count=none"],
+            "in": "header",
+            "type": "string",
+        },
+        "preferPost": {
+            "name": "Prefer",
+            "description": "Preference",
+            "required": False,
+            "enum": [
+                "return=representation",
+                "return=minimal",
+                "return=none",
+                "resolution=ignore-duplicates",
+                "resolution=merge-duplicates",
+            ],
+            "in": "header",
+            "type": "string",
+        },
+        "select": {
+            "name": "select",
+            "description": "Filtering Columns",
+            "required": False,
+            "in": "query",
+            "type": "string",
+        },
+        "on_conflict": {
+            "name": "on_conflict",
+            "description": "On Conflict",
+            "required": False,
+            "in": "query",
+            "type": "string",
+        },
+        "order": {
+            "name": "order",
+            "description": "Ordering",
+            "required": False,
+            "in": "query",
+            "type": "string",
+        },
+        "range": {
+            "name": "Range",
+            "description": "Limiting and Pagination",
+            "required": False,
+            "in": "header",
+            "type": "string",
+        },
+        "rangeUnit": {
+            "name": "Range-Unit",
+            "description": "Limiting and Pagination",
+            "required": False,
+            "default": "items",
+            "in": "header",
+            "type": "string",
+        },
+        "offset": {
+            "name": "offset",
+            "description": "Limiting and Pagination",
+            "required": False,
+            "in": "query",
+            "type": "string",
+        },
+        "limit": {
+            "name": "limit",
+            "description": "Limiting and Pagination",
+            "required": False,
+            "in": "query",
+            "type": "string",
+        },
     }
     for table in tables:
-        params[f"body.{table.name}"] = {"name": table.name, "description": table.name,
-                                        "required": False, "in": "body",
-                                        "schema": {"$ref": f"#/definitions/{table.name}"}}
+        params[f"body.{table.name}"] = {
+            "name": table.name,
+            "description": table.name,
+            "required": False,
+            "in": "body",
+            "schema": {"$ref": f"#/definitions/{table.name}"},
+        }
         for col in table.columns.values():
             params[f"rowFilter.{table.name}.{col.name}"] = {
-                "name": col.name, "required": False, "in": "query", "type": "string",
-                "format": col.type, **({"description": col.description}
-                                       if col.description else {})}
+                "name": col.name,
+                "required": False,
+                "in": "query",
+                "type": "string",
+                "format": col.type,
+                **({"description": col.description} if col.description else {}),
+            }
     return params
 
 
-def build(cache: SchemaCache, schema: str, config: Config,
-          accessible_tables: set[str] | None, accessible_functions: set[int] | None,
-          host: str | None, schema_description: str | None = None) -> bytes:
-    tables = sorted((t for (s, _), t in cache.tables.items() if s == schema and
-                     (accessible_tables is None or t.name in accessible_tables)),
-                    key=lambda t: t.name)
-    functions = sorted((fn for (s, _), fns in cache.functions.items() if s == schema
-                        for fn in fns
-                        if accessible_functions is None or fn.oid in accessible_functions),
-                       key=lambda f: f.name)
-    paths: dict[str, Any] = {"/": {"get": {
-        "produces": ["application/openapi+json", "application/json"],
-        "responses": {"200": {"description": "OK"}},
-        "summary": "OpenAPI description (this document)", "tags": ["Introspection"]}}}
+def build(
+    cache: SchemaCache,
+    schema: str,
+    config: Config,
+    *,
+    accessible_tables: set[str] | None,
+    accessible_functions: set[int] | None,
+    host: str | None,
+    schema_description: str | None = None,
+) -> bytes:
+    tables = sorted(
+        (
+            t
+            for (s, _), t in cache.tables.items()
+            if s == schema and (accessible_tables is None or t.name in accessible_tables)
+        ),
+        key=lambda t: t.name,
+    )
+    functions = sorted(
+        (
+            fn
+            for (s, _), fns in cache.functions.items()
+            if s == schema
+            for fn in fns
+            if accessible_functions is None or fn.oid in accessible_functions
+        ),
+        key=lambda f: f.name,
+    )
+    paths: dict[str, Any] = {
+        "/": {
+            "get": {
+                "produces": ["application/openapi+json", "application/json"],
+                "responses": {"200": {"description": "OK"}},
+                "summary": "OpenAPI description (this document)",
+                "tags": ["Introspection"],
+            }
+        }
+    }
     for table in tables:
         paths[f"/{table.name}"] = _table_path(table)
     for fn in functions:
@@ -205,8 +352,11 @@ def build(cache: SchemaCache, schema: str, config: Config,
     title, description = _split_comment(schema_description)
     doc: dict[str, Any] = {
         "swagger": "2.0",
-        "info": {"description": description or "", "title": title or "standard public schema",
-                 "version": "12.2.0 (taproot)"},
+        "info": {
+            "description": description or "",
+            "title": title or "standard public schema",
+            "version": "12.2.0 (taproot)",
+        },
         "host": host or f"{config.server_host}:{config.server_port}",
         "basePath": config.server_root_path or "/",
         "schemes": ["http"],
@@ -215,11 +365,14 @@ def build(cache: SchemaCache, schema: str, config: Config,
         "paths": paths,
         "definitions": {t.name: _definition(t) for t in tables},
         "parameters": _parameters(tables),
-        "externalDocs": {"description": "PostgREST Documentation",
-                         "url": "https://postgrest.org/en/v12/references/api.html"},
+        "externalDocs": {
+            "description": "PostgREST Documentation",
+            "url": "https://postgrest.org/en/v12/references/api.html",
+        },
     }
     if config.openapi_server_proxy_uri:
         from urllib.parse import urlsplit
+
         parts = urlsplit(config.openapi_server_proxy_uri)
         doc["host"] = parts.netloc
         doc["basePath"] = parts.path or "/"

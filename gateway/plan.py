@@ -1,4 +1,4 @@
-"""Stage 3: ApiRequest × SchemaCache → ActionPlan. Pure.
+"""Stage 3: ApiRequest and SchemaCache → ActionPlan. Pure.
 
 Resolves every name against the schema cache (tables, columns, functions, types),
 so the query stage only ever formats identifiers that exist in the catalog. Chooses
@@ -43,29 +43,48 @@ CONTENT_TYPES: dict[str, bytes] = {
 }
 
 # Casts PostgreSQL's grammar accepts besides pg_type names (select=col::int).
-_CAST_ALIASES = frozenset({
-    "int", "integer", "smallint", "bigint", "real", "float", "double precision", "decimal",
-    "boolean", "character varying", "character", "varchar", "char", "timestamp",
-    "timestamp with time zone", "timestamp without time zone", "time with time zone",
-    "time without time zone", "dec", "bit varying",
-})
+_CAST_ALIASES = frozenset(
+    {
+        "int",
+        "integer",
+        "smallint",
+        "bigint",
+        "real",
+        "float",
+        "double precision",
+        "decimal",
+        "boolean",
+        "character varying",
+        "character",
+        "varchar",
+        "char",
+        "timestamp",
+        "timestamp with time zone",
+        "timestamp without time zone",
+        "time with time zone",
+        "time without time zone",
+        "dec",
+        "bit varying",
+    }
+)
 
 
 @dataclass(frozen=True, slots=True)
 class CField:
     """A field resolved against its relation: the column, its JSON path and SQL type."""
+
     name: str
     json_path: tuple[JsonOp, ...] = ()
-    to_json: bool = False            # a JSON path on a non-JSON column goes through to_jsonb
-    type: str | None = None          # the expression's SQL type, to cast filter values to
+    to_json: bool = False  # a JSON path on a non-JSON column goes through to_jsonb
+    type: str | None = None  # the expression's SQL type, to cast filter values to
     tsvector: bool = False
 
 
 @dataclass(frozen=True, slots=True)
 class CSelect:
-    field: CField | None             # None: "*"
+    field: CField | None  # None: "*"
     cast: str | None = None
-    alias: str | None = None         # the output name, when it differs from the column's
+    alias: str | None = None  # the output name, when it differs from the column's
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,8 +110,9 @@ class COrder:
 @dataclass(slots=True)
 class ReadPlan:
     """Rows from a relation, or from a function's result, shaped by the query string."""
+
     schema: str
-    name: str                        # relation name, or the alias of the function call
+    name: str  # relation name, or the alias of the function call
     select: tuple[CSelect, ...]
     where: tuple[CFilter | CLogic, ...]
     order: tuple[COrder, ...]
@@ -127,6 +147,7 @@ class ActionPlan:
 
 # --- helpers ------------------------------------------------------------------------------
 
+
 def _unknown_column(relation: str, column: str) -> ApiError:
     # PostgreSQL's own message for the query PostgREST would have sent
     return ApiError(400, "42703", f"column {relation}.{column} does not exist")
@@ -150,8 +171,13 @@ def _field(columns: dict[str, Column], relation: str, fld: Field) -> CField:
     if col is None:
         raise _unknown_column(relation, fld.name)
     typ, to_json = _expr_type(col, fld.json_path)
-    return CField(fld.name, fld.json_path, to_json, typ,
-                  tsvector=(col.base_type == "tsvector" and not fld.json_path))
+    return CField(
+        fld.name,
+        fld.json_path,
+        to_json,
+        typ,
+        tsvector=(col.base_type == "tsvector" and not fld.json_path),
+    )
 
 
 def _output_name(fld: Field) -> str | None:
@@ -177,14 +203,17 @@ def _star(columns: dict[str, Column]) -> tuple[str, ...]:
     return tuple(c.name for c in sorted(columns.values(), key=lambda c: c.position))
 
 
-def _select(items: tuple[SelectItem, ...], columns: dict[str, Column], relation: str,
-            cache: SchemaCache) -> tuple[CSelect, ...]:
+def _select(
+    items: tuple[SelectItem, ...], columns: dict[str, Column], relation: str, cache: SchemaCache
+) -> tuple[CSelect, ...]:
     out: list[CSelect] = []
     for item in items:
         if isinstance(item, SelectRelation):
-            raise errors.no_relationship(relation, item.name, "",
-                                         None) if not item.spread else errors.not_implemented(
-                "spread embedding is not supported yet")
+            raise (
+                errors.no_relationship(relation, item.name, "", None)
+                if not item.spread
+                else errors.not_implemented("spread embedding is not supported yet")
+            )
         assert isinstance(item, SelectField)
         if item.field.name == "*":
             out.append(CSelect(None))
@@ -197,10 +226,12 @@ def _select(items: tuple[SelectItem, ...], columns: dict[str, Column], relation:
     return tuple(out)
 
 
-def _where(req: ApiRequest, filters: list[Filter], columns: dict[str, Column],
-           relation: str) -> tuple[CFilter | CLogic, ...]:
-    out: list[CFilter | CLogic] = [CFilter(_field(columns, relation, f.field), f.expr)
-                                   for f in filters]
+def _where(
+    req: ApiRequest, filters: list[Filter], columns: dict[str, Column], relation: str
+) -> tuple[CFilter | CLogic, ...]:
+    out: list[CFilter | CLogic] = [
+        CFilter(_field(columns, relation, f.field), f.expr) for f in filters
+    ]
     for path, tree in req.logic:
         if path:
             raise errors.not_embedded(path[0])
@@ -218,8 +249,9 @@ def _logic(tree: LogicTree, columns: dict[str, Column], relation: str) -> CLogic
     return CLogic(tree.negated, tree.op, tuple(children))
 
 
-def _order(terms: tuple[OrderTerm, ...], columns: dict[str, Column],
-           relation: str) -> tuple[COrder, ...]:
+def _order(
+    terms: tuple[OrderTerm, ...], columns: dict[str, Column], relation: str
+) -> tuple[COrder, ...]:
     out = []
     for term in terms:
         if term.relation is not None:
@@ -244,8 +276,10 @@ def _check_embed_paths(req: ApiRequest, top_filters: list[Filter]) -> list[Filte
 
 # --- media types --------------------------------------------------------------------------
 
-def negotiate(accept: tuple[MediaType, ...], offers: dict[str, Media],
-              default: Media) -> tuple[Media, bool]:
+
+def negotiate(
+    accept: tuple[MediaType, ...], offers: dict[str, Media], default: Media
+) -> tuple[Media, bool]:
     for mt in accept:
         if mt.type in ("*/*", "application/*") and mt.type not in offers:
             return default, mt.nulls_stripped
@@ -267,6 +301,7 @@ _READ_OFFERS: dict[str, Media] = {
 
 # --- the plan -----------------------------------------------------------------------------
 
+
 def _range(req: ApiRequest, max_rows: int | None) -> Range:
     return req.top_range.restrict(max_rows)
 
@@ -275,8 +310,9 @@ def _count(req: ApiRequest) -> Literal["exact", "planned", "estimated"] | None:
     return req.prefer.count
 
 
-def plan(req: ApiRequest, cache: SchemaCache, max_rows: int | None = None,
-         openapi_enabled: bool = True) -> ActionPlan:
+def plan(
+    req: ApiRequest, cache: SchemaCache, max_rows: int | None = None, openapi_enabled: bool = True
+) -> ActionPlan:
     if req.target == "root":
         return _plan_root(req, openapi_enabled)
     if req.target == "relation":
@@ -291,8 +327,11 @@ def _plan_root(req: ApiRequest, openapi_enabled: bool) -> ActionPlan:
         raise errors.unsupported_method(req.method)
     if not openapi_enabled:
         raise errors.openapi_disabled()
-    media, _ = negotiate(req.accept, {"application/openapi+json": "openapi",
-                                      "application/json": "openapi"}, "openapi")
+    media, _ = negotiate(
+        req.accept,
+        {"application/openapi+json": "openapi", "application/json": "openapi"},
+        "openapi",
+    )
     return ActionPlan("openapi", media=media, headers_only=req.method == "HEAD")
 
 
@@ -301,8 +340,10 @@ def _table(req: ApiRequest, cache: SchemaCache) -> Table:
     if table is None:
         hint = _fuzzy(req.name, cache.table_names(req.schema))
         raise errors.table_not_found(
-            req.schema, req.name,
-            f"Perhaps you meant the table '{req.schema}.{hint}'" if hint else None)
+            req.schema,
+            req.name,
+            f"Perhaps you meant the table '{req.schema}.{hint}'" if hint else None,
+        )
     return table
 
 
@@ -320,30 +361,43 @@ def _plan_relation(req: ApiRequest, cache: SchemaCache, max_rows: int | None) ->
             allow.append("DELETE")
         return ActionPlan("info", allow=",".join(allow))
     if req.method in ("POST", "PATCH", "PUT", "DELETE"):
-        raise errors.not_implemented(f"{req.method} on tables and views is not supported by "
-                                     "this gateway yet")
+        raise errors.not_implemented(
+            f"{req.method} on tables and views is not supported by this gateway yet"
+        )
     if req.method not in ("GET", "HEAD"):
         raise errors.unsupported_method(req.method)
     media, stripped = negotiate(req.accept, _READ_OFFERS, "json")
     filters = _check_embed_paths(req, [f for path, f in req.filters if not path])
     columns = table.columns
     read = ReadPlan(
-        schema=table.schema, name=table.name,
+        schema=table.schema,
+        name=table.name,
         select=_select(req.select, columns, table.name, cache),
         where=_where(req, filters, columns, table.name),
         order=_order(req.order.get((), ()), columns, table.name),
         range=_range(req, max_rows),
         star_columns=_star(columns),
     )
-    return ActionPlan("read", media=media, nulls_stripped=stripped, read=read,
-                      count=_count(req), headers_only=req.method == "HEAD", read_only=True,
-                      max_rows=max_rows)
+    return ActionPlan(
+        "read",
+        media=media,
+        nulls_stripped=stripped,
+        read=read,
+        count=_count(req),
+        headers_only=req.method == "HEAD",
+        read_only=True,
+        max_rows=max_rows,
+    )
 
 
 # --- functions ----------------------------------------------------------------------------
 
-_SINGLE_TYPES = {"application/json": ("json", "jsonb"), "text/plain": ("text",),
-                 "application/octet-stream": ("bytea",), "text/xml": ("xml",)}
+_SINGLE_TYPES = {
+    "application/json": ("json", "jsonb"),
+    "text/plain": ("text",),
+    "application/octet-stream": ("bytea",),
+    "text/xml": ("xml",),
+}
 
 
 def _single_unnamed(fns: tuple[Function, ...], content_type: str) -> Function | None:
@@ -365,12 +419,13 @@ def _matching(fns: tuple[Function, ...], keys: set[str]) -> list[Function]:
     return out
 
 
-def _no_rpc(req: ApiRequest, cache: SchemaCache, keys: list[str], fns: tuple[Function, ...],
-            is_post: bool) -> ApiError:
+def _no_rpc(
+    req: ApiRequest, cache: SchemaCache, keys: list[str], fns: tuple[Function, ...], is_post: bool
+) -> ApiError:
     func = f"{req.schema}.{req.name}"
     ordered = sorted(keys)
     if ordered:
-        prms = (" with parameter" + ("s " if len(ordered) > 1 else " ") + ", ".join(ordered))
+        prms = " with parameter" + ("s " if len(ordered) > 1 else " ") + ", ".join(ordered)
     else:
         prms = " without parameters"
     if is_post and req.content_type == "application/json":
@@ -379,8 +434,9 @@ def _no_rpc(req: ApiRequest, cache: SchemaCache, keys: list[str], fns: tuple[Fun
         prms = " with a single unnamed text parameter"
     elif is_post and req.content_type == "application/octet-stream":
         prms = " with a single unnamed bytea parameter"
-    details = f"Searched for the function {func}{prms}, but no matches were found in the " \
-              "schema cache."
+    details = (
+        f"Searched for the function {func}{prms}, but no matches were found in the schema cache."
+    )
     hint: str | None = None
     if not fns:
         near = _fuzzy(req.name, cache.function_names(req.schema))
@@ -395,7 +451,9 @@ def _no_rpc(req: ApiRequest, cache: SchemaCache, keys: list[str], fns: tuple[Fun
     return errors.no_rpc(req.schema, req.name, ordered, details, hint)
 
 
-def _plan_call(req: ApiRequest, cache: SchemaCache, max_rows: int | None) -> ActionPlan:
+def _plan_call(  # noqa: PLR0912, PLR0915 - one decision list, read top to bottom
+    req: ApiRequest, cache: SchemaCache, max_rows: int | None
+) -> ActionPlan:
     fns = cache.functions.get((req.schema, req.name), ())
     is_post = req.method == "POST"
     if req.method == "OPTIONS":
@@ -421,8 +479,7 @@ def _plan_call(req: ApiRequest, cache: SchemaCache, max_rows: int | None) -> Act
             call = CallPlan(single, "single", body=req.body)
         else:
             fn = _resolve(req, cache, fns, keys, True)
-            call = CallPlan(fn, "json" if keys else "none", arg_names=tuple(keys),
-                            body=req.body)
+            call = CallPlan(fn, "json" if keys else "none", arg_names=tuple(keys), body=req.body)
         filter_params = req.filter_params
     else:
         names = {p.name for fn in fns for p in fn.params}
@@ -454,25 +511,43 @@ def _plan_call(req: ApiRequest, cache: SchemaCache, max_rows: int | None) -> Act
     _check_embed_paths(req, filters)
     columns = fn.ret_columns or {}
     if fn.returns_composite or req.has_select:
-        select = _select(req.select, columns, fn.name, cache) if fn.returns_composite \
+        select = (
+            _select(req.select, columns, fn.name, cache)
+            if fn.returns_composite
             else (CSelect(None),)
+        )
     else:
         select = (CSelect(None),)
     if not fn.returns_composite and (filters or req.logic or req.order.get(())):
         # filters, order on a scalar result have no column to apply to
-        first = (filters[0].field.name if filters else
-                 req.order[()][0].field.name if req.order.get(()) else "")
+        first = (
+            filters[0].field.name
+            if filters
+            else req.order[()][0].field.name
+            if req.order.get(())
+            else ""
+        )
         raise _unknown_column(fn.name, first or "pgrst_scalar")
     read = ReadPlan(
-        schema=fn.schema, name=fn.name, select=select,
+        schema=fn.schema,
+        name=fn.name,
+        select=select,
         where=_where(req, filters, columns, fn.name),
         order=_order(req.order.get((), ()), columns, fn.name),
         range=_range(req, max_rows),
         star_columns=_star(columns),
     )
-    return ActionPlan("call", media=media, nulls_stripped=stripped, read=read, call=call,
-                      count=_count(req), headers_only=req.method == "HEAD",
-                      read_only=read_only, max_rows=max_rows)
+    return ActionPlan(
+        "call",
+        media=media,
+        nulls_stripped=stripped,
+        read=read,
+        call=call,
+        count=_count(req),
+        headers_only=req.method == "HEAD",
+        read_only=read_only,
+        max_rows=max_rows,
+    )
 
 
 def _json_keys(body: bytes) -> list[str]:
@@ -492,8 +567,9 @@ def _json_keys(body: bytes) -> list[str]:
     raise errors.invalid_body("Empty or invalid json")
 
 
-def _resolve(req: ApiRequest, cache: SchemaCache, fns: tuple[Function, ...], keys: list[str],
-             is_post: bool) -> Function:
+def _resolve(
+    req: ApiRequest, cache: SchemaCache, fns: tuple[Function, ...], keys: list[str], is_post: bool
+) -> Function:
     found = _matching(fns, set(keys))
     if len(found) == 1:
         return found[0]

@@ -1,3 +1,4 @@
+# ruff: noqa: S608 - this module builds SQL from quoted catalog names; values are $n
 """Stage 4: ActionPlan → one parameterized SQL statement and its parameters.
 
 Identifiers come from the plan (hence from the schema cache) and are always quoted;
@@ -30,7 +31,7 @@ def qualified(schema: str, name: str) -> str:
 class Statement:
     sql: str
     params: list[Any]
-    count_sql: str | None = None     # for Prefer: count=planned/estimated (EXPLAIN)
+    count_sql: str | None = None  # for Prefer: count=planned/estimated (EXPLAIN)
     count_params: list[Any] | None = None
 
 
@@ -46,6 +47,7 @@ class _Params:
 
 
 # --- fragments ----------------------------------------------------------------------------
+
 
 def _json_path(path: tuple[JsonOp, ...], p: _Params) -> str:
     out = []
@@ -112,8 +114,10 @@ def _op(lhs: str, f: CField, e: OpExpr, p: _Params) -> str:
 
 
 def _logic(table: str, tree: CLogic, p: _Params) -> str:
-    parts = [_logic(table, c, p) if isinstance(c, CLogic) else _filter(table, c, p)
-             for c in tree.children]
+    parts = [
+        _logic(table, c, p) if isinstance(c, CLogic) else _filter(table, c, p)
+        for c in tree.children
+    ]
     joined = "(" + (" AND " if tree.op == "and" else " OR ").join(parts) + ")"
     return f"NOT {joined}" if tree.negated else joined
 
@@ -121,8 +125,7 @@ def _logic(table: str, tree: CLogic, p: _Params) -> str:
 def where_clause(table: str, where: tuple[CFilter | CLogic, ...], p: _Params) -> str:
     if not where:
         return ""
-    parts = [_logic(table, w, p) if isinstance(w, CLogic) else _filter(table, w, p)
-             for w in where]
+    parts = [_logic(table, w, p) if isinstance(w, CLogic) else _filter(table, w, p) for w in where]
     return " WHERE " + " AND ".join(parts)
 
 
@@ -174,14 +177,15 @@ def _keyed_row(table: str, read: ReadPlan, p: _Params) -> str:
     pairs: list[str] = []
     for s in read.select:
         if s.field is None:
-            pairs.extend(f"{p.add(name)}::text, {table}.{ident(name)}"
-                         for name in read.star_columns)
+            pairs.extend(
+                f"{p.add(name)}::text, {table}.{ident(name)}" for name in read.star_columns
+            )
             continue
         expr = _field(table, s.field, p)
         if s.cast is not None:
             expr = f"CAST({expr} AS {s.cast})"
         pairs.append(f"{p.add(s.alias if s.alias is not None else s.field.name)}::text, {expr}")
-    chunks = [pairs[i:i + _MAX_PAIRS] for i in range(0, len(pairs), _MAX_PAIRS)] or [[]]
+    chunks = [pairs[i : i + _MAX_PAIRS] for i in range(0, len(pairs), _MAX_PAIRS)] or [[]]
     objects = [f"json_build_object({', '.join(chunk)})" for chunk in chunks]
     if len(objects) == 1:
         return f"{objects[0]} AS pgrst_row"
@@ -203,8 +207,10 @@ def _keyed(plan: ActionPlan) -> bool:
     return plan.read is not None and any(s.alias is not None for s in plan.read.select)
 
 
-_CSV_FIELD = ("CASE WHEN j.value IS NULL THEN '' WHEN j.value = '' OR j.value ~ '[\",\\\\()\\s]'"
-              " THEN '\"' || replace(j.value, '\"', '\"\"') || '\"' ELSE j.value END")
+_CSV_FIELD = (
+    "CASE WHEN j.value IS NULL THEN '' WHEN j.value = '' OR j.value ~ '[\",\\\\()\\s]'"
+    " THEN '\"' || replace(j.value, '\"', '\"\"') || '\"' ELSE j.value END"
+)
 
 
 def _body(plan: ActionPlan, scalar: bool, single: bool) -> str:
@@ -214,17 +220,21 @@ def _body(plan: ActionPlan, scalar: bool, single: bool) -> str:
     value = f"{_T}.pgrst_scalar" if scalar else f"{_T}.pgrst_row" if keyed else _T
     media = plan.media
     if media == "csv" and keyed:
-        header = ("(SELECT coalesce(string_agg(k, ','), '') FROM (SELECT json_object_keys("
-                  "hh.pgrst_row) AS k FROM pgrst_source AS hh LIMIT 1) s)")
-        rows = (f"coalesce(string_agg((SELECT string_agg({_CSV_FIELD}, ',') FROM "
-                f"json_each_text({_T}.pgrst_row) j), E'\\n'), '')")
+        header = (
+            "(SELECT coalesce(string_agg(k, ','), '') FROM (SELECT json_object_keys("
+            "hh.pgrst_row) AS k FROM pgrst_source AS hh LIMIT 1) s)"
+        )
+        rows = (
+            f"coalesce(string_agg((SELECT string_agg({_CSV_FIELD}, ',') FROM "
+            f"json_each_text({_T}.pgrst_row) j), E'\\n'), '')"
+        )
         return f"convert_to({header} || E'\\n' || {rows}, 'UTF8')"
     if media == "csv":
         header = (
             "(SELECT coalesce(string_agg(a.k, ','), '') FROM (SELECT json_object_keys(r)::text"
-            " AS k FROM (SELECT row_to_json(hh) AS r FROM pgrst_source AS hh LIMIT 1) s) a)")
-        rows = (f"coalesce(string_agg(substring({_T}::text, 2, length({_T}::text) - 2), "
-                "E'\\n'), '')")
+            " AS k FROM (SELECT row_to_json(hh) AS r FROM pgrst_source AS hh LIMIT 1) s) a)"
+        )
+        rows = f"coalesce(string_agg(substring({_T}::text, 2, length({_T}::text) - 2), E'\\n'), '')"
         return f"convert_to({header} || E'\\n' || {rows}, 'UTF8')"
     if media == "text":
         return f"convert_to(coalesce(string_agg({_T}.pgrst_scalar::text, ''), ''), 'UTF8')"
@@ -237,11 +247,14 @@ def _body(plan: ActionPlan, scalar: bool, single: bool) -> str:
     return f"convert_to(coalesce(({agg})::text, '[]'), 'UTF8')"
 
 
-_TAIL = (", nullif(current_setting('response.headers', true), '') AS response_headers"
-         ", nullif(current_setting('response.status', true), '') AS response_status")
+_TAIL = (
+    ", nullif(current_setting('response.headers', true), '') AS response_headers"
+    ", nullif(current_setting('response.status', true), '') AS response_status"
+)
 
 
 # --- statements ---------------------------------------------------------------------------
+
 
 def build(plan: ActionPlan) -> Statement:
     if plan.kind == "read":
@@ -268,14 +281,16 @@ def _read(plan: ActionPlan, read: ReadPlan) -> Statement:
         count_params = cp.values
         if plan.count in ("exact", "estimated"):
             total = f"(SELECT pg_catalog.count(*) FROM {table}{where})"
-    sql = (f"WITH pgrst_source AS (SELECT {select} FROM {table}{where}{order}{limit}) "
-           f"SELECT {total} AS total, pg_catalog.count({_T})::bigint AS page_total, "
-           f"{_body(plan, False, False)} AS body{_TAIL} "
-           f"FROM (SELECT * FROM pgrst_source) {_T}")
+    sql = (
+        f"WITH pgrst_source AS (SELECT {select} FROM {table}{where}{order}{limit}) "
+        f"SELECT {total} AS total, pg_catalog.count({_T})::bigint AS page_total, "
+        f"{_body(plan, False, False)} AS body{_TAIL} "
+        f"FROM (SELECT * FROM pgrst_source) {_T}"
+    )
     return Statement(sql, p.values, count_sql, count_params)
 
 
-def _call(plan: ActionPlan) -> Statement:
+def _call(plan: ActionPlan) -> Statement:  # noqa: PLR0912, PLR0915 - one case per argument style
     assert plan.call is not None and plan.read is not None
     call, read = plan.call, plan.read
     fn = call.function
@@ -297,11 +312,14 @@ def _call(plan: ActionPlan) -> Statement:
         ctes.append(
             f"pgrst_args AS (SELECT * FROM json_to_recordset(CASE WHEN json_typeof({body}::json)"
             f" = 'array' THEN {body}::json ELSE json_build_array({body}::json) END)"
-            f" AS _({cols}) LIMIT 1)")
+            f" AS _({cols}) LIMIT 1)"
+        )
         from_args = "pgrst_args, LATERAL "
         args = ", ".join(
             ("VARIADIC " if prm.variadic else "")
-            + f"{ident(prm.name)} := pgrst_args.{ident(prm.name)}" for prm in used)
+            + f"{ident(prm.name)} := pgrst_args.{ident(prm.name)}"
+            for prm in used
+        )
     elif call.args_from == "query":
         by_name = {prm.name: prm for prm in fn.params}
         parts = []
@@ -326,8 +344,7 @@ def _call(plan: ActionPlan) -> Statement:
     elif fn.returns_set:
         source = f"SELECT pgrst_scalar FROM {from_args}{func} pgrst_scalar"
     else:
-        source = (f"SELECT {func} AS pgrst_scalar" +
-                  (" FROM pgrst_args" if from_args else ""))
+        source = f"SELECT {func} AS pgrst_scalar" + (" FROM pgrst_args" if from_args else "")
     limit = _limit(read.range, p)
     ctes.append(f"pgrst_source AS ({source})")
     total = "NULL::bigint"
@@ -335,9 +352,11 @@ def _call(plan: ActionPlan) -> Statement:
     if plan.count is not None:
         total = "(SELECT pg_catalog.count(*) FROM pgrst_source)"
     body = "NULL::bytea" if fn.returns_void else _body(plan, scalar, not fn.returns_set)
-    sql = (f"WITH {', '.join(ctes)} "
-           f"SELECT {total} AS total, pg_catalog.count({_T})::bigint AS page_total, "
-           f"{body} AS body{_TAIL} FROM (SELECT * FROM pgrst_source{limit}) {_T}")
+    sql = (
+        f"WITH {', '.join(ctes)} "
+        f"SELECT {total} AS total, pg_catalog.count({_T})::bigint AS page_total, "
+        f"{body} AS body{_TAIL} FROM (SELECT * FROM pgrst_source{limit}) {_T}"
+    )
     return Statement(sql, p.values, count_sql)
 
 

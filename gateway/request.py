@@ -53,8 +53,10 @@ class Preferences:
         """The Preference-Applied tokens for the preferences that are honoured."""
         out = []
         if self.representation is not None:
-            out.append("return=" + ("representation" if self.representation == "full"
-                                    else self.representation))
+            out.append(
+                "return="
+                + ("representation" if self.representation == "full" else self.representation)
+            )
         if self.count is not None:
             out.append("count=" + self.count)
         if self.resolution is not None:
@@ -74,7 +76,7 @@ class Preferences:
 
 @dataclass(frozen=True, slots=True)
 class MediaType:
-    type: str              # "application/json", "*/*", …
+    type: str  # "application/json", "*/*", …
     params: tuple[tuple[str, str], ...] = ()
     q: float = 1.0
 
@@ -122,8 +124,8 @@ class ApiRequest:
     order: dict[Path, tuple[OrderTerm, ...]]
     ranges: dict[Path, Range]
     top_range: Range
-    params: list[tuple[str, str]]             # every key=value not reserved (RPC arguments)
-    filter_params: list[tuple[str, str]]      # the top-level ones that look like filters
+    params: list[tuple[str, str]]  # every key=value not reserved (RPC arguments)
+    filter_params: list[tuple[str, str]]  # the top-level ones that look like filters
     columns: tuple[str, ...] | None
     on_conflict: tuple[str, ...] | None
     prefer: Preferences
@@ -152,8 +154,9 @@ def _decode(raw: bytes) -> str:
 def split_query(qs: bytes) -> list[tuple[str, str | None]]:
     """Split like http-types' parseQueryReplacePlus: '&' or ';', '+' is a space."""
     if len(qs) > MAX_QUERY_STRING:
-        raise errors.query_param("Query string too long",
-                                 f"The query string is limited to {MAX_QUERY_STRING} bytes")
+        raise errors.query_param(
+            "Query string too long", f"The query string is limited to {MAX_QUERY_STRING} bytes"
+        )
     out: list[tuple[str, str | None]] = []
     for part in _SEP.split(qs):
         if not part:
@@ -161,8 +164,9 @@ def split_query(qs: bytes) -> list[tuple[str, str | None]]:
         key, eq, value = part.partition(b"=")
         out.append((_decode(key), _decode(value) if eq else None))
     if len(out) > MAX_PARAMS:
-        raise errors.query_param("Too many query parameters",
-                                 f"At most {MAX_PARAMS} query parameters are accepted")
+        raise errors.query_param(
+            "Too many query parameters", f"At most {MAX_PARAMS} query parameters are accepted"
+        )
     return out
 
 
@@ -220,7 +224,9 @@ class QueryParams:
     on_conflict: tuple[str, ...] | None
 
 
-def parse_query(qs: bytes, defer_filters: bool = False) -> QueryParams:
+def parse_query(  # noqa: PLR0912, PLR0915 - the classification table of QueryParams.hs
+    qs: bytes, defer_filters: bool = False
+) -> QueryParams:
     """The query string's parts. With defer_filters (RPC), top-level filter-looking params
     are kept raw too, because the planner decides whether they are arguments."""
     pairs = split_query(qs)
@@ -282,8 +288,18 @@ def parse_query(qs: bytes, defer_filters: bool = False) -> QueryParams:
             raise errors.invalid_range("Limit should be greater than or equal to zero.")
         base = Range(offset if offset is not None else 0)
         ranges[path] = base.restrict(limit)
-    return QueryParams(select, has_select, filters, filter_params, logic, order, ranges,
-                       params, columns, on_conflict)
+    return QueryParams(
+        select,
+        has_select,
+        filters,
+        filter_params,
+        logic,
+        order,
+        ranges,
+        params,
+        columns,
+        on_conflict,
+    )
 
 
 # --- headers --------------------------------------------------------------------------------
@@ -301,16 +317,20 @@ def parse_range_header(value: str | None) -> Range:
     lower = int(match.group(1))
     upper = int(match.group(2)) if match.group(2) else None
     if upper is not None and lower > upper:
-        raise errors.invalid_range("The lower boundary must be lower than or equal to the "
-                                   "upper boundary in the Range header.")
+        raise errors.invalid_range(
+            "The lower boundary must be lower than or equal to the "
+            "upper boundary in the Range header."
+        )
     return Range(lower, upper)
 
 
 _PREFS: dict[str, dict[str, str]] = {
     "return": {"representation": "full", "minimal": "minimal", "headers-only": "headers-only"},
     "count": {"exact": "exact", "planned": "planned", "estimated": "estimated"},
-    "resolution": {"merge-duplicates": "merge-duplicates",
-                   "ignore-duplicates": "ignore-duplicates"},
+    "resolution": {
+        "merge-duplicates": "merge-duplicates",
+        "ignore-duplicates": "ignore-duplicates",
+    },
     "missing": {"default": "default", "null": "null"},
     "handling": {"lenient": "lenient", "strict": "strict"},
     "tx": {"commit": "commit", "rollback": "rollback"},
@@ -321,8 +341,8 @@ _PREF_ATTR = {"return": "representation"}
 def parse_prefer(values: list[str]) -> Preferences:
     prefs = Preferences()
     for header in values:
-        for token in header.split(","):
-            token = token.strip()
+        for raw_token in header.split(","):
+            token = raw_token.strip()
             if not token:
                 continue
             key, _, val = (s.strip() for s in token.partition("="))
@@ -376,6 +396,7 @@ def parse_cookies(value: str | None) -> dict[str, str]:
 
 # --- the whole request ----------------------------------------------------------------------
 
+
 def resolve_target(path: str) -> tuple[Literal["root", "relation", "rpc"], str]:
     parts = [p for p in path.split("/") if p != ""] if path not in ("", "/") else []
     if not parts:
@@ -387,8 +408,9 @@ def resolve_target(path: str) -> tuple[Literal["root", "relation", "rpc"], str]:
     raise errors.invalid_path()
 
 
-def negotiate_schema(method: str, headers: dict[str, str],
-                     schemas: tuple[str, ...]) -> tuple[str, bool]:
+def negotiate_schema(
+    method: str, headers: dict[str, str], schemas: tuple[str, ...]
+) -> tuple[str, bool]:
     header = "accept-profile" if method in ("GET", "HEAD", "OPTIONS") else "content-profile"
     profile = headers.get(header)
     if profile is None:
@@ -398,8 +420,15 @@ def negotiate_schema(method: str, headers: dict[str, str],
     return profile, len(schemas) > 1
 
 
-def build(method: str, path: str, query_string: bytes, headers: dict[str, str],
-          prefer_values: list[str], body: bytes, schemas: tuple[str, ...]) -> ApiRequest:
+def build(  # noqa: PLR0917 - the parts of an HTTP request, in their natural order
+    method: str,
+    path: str,
+    query_string: bytes,
+    headers: dict[str, str],
+    prefer_values: list[str],
+    body: bytes,
+    schemas: tuple[str, ...],
+) -> ApiRequest:
     """Everything about one request that can be known without the database."""
     target, name = resolve_target(path)
     schema, by_profile = negotiate_schema(method, headers, schemas)
@@ -409,14 +438,28 @@ def build(method: str, path: str, query_string: bytes, headers: dict[str, str],
     if method == "GET":
         top = top.intersect(parse_range_header(headers.get("range")))
     return ApiRequest(
-        method=method, target=target, name=name, schema=schema,
-        negotiated_by_profile=by_profile, path=path, select=qp.select,
-        filters=qp.filters, logic=qp.logic, order=qp.order, ranges=qp.ranges,
-        top_range=top, params=qp.params, filter_params=qp.filter_params,
-        columns=qp.columns, on_conflict=qp.on_conflict, prefer=prefer,
+        method=method,
+        target=target,
+        name=name,
+        schema=schema,
+        negotiated_by_profile=by_profile,
+        path=path,
+        select=qp.select,
+        filters=qp.filters,
+        logic=qp.logic,
+        order=qp.order,
+        ranges=qp.ranges,
+        top_range=top,
+        params=qp.params,
+        filter_params=qp.filter_params,
+        columns=qp.columns,
+        on_conflict=qp.on_conflict,
+        prefer=prefer,
         accept=parse_accept(headers.get("accept")),
-        content_type=headers.get("content-type", "application/json").split(";")[0].strip()
-        .lower() or "application/json",
-        body=body, headers=headers, cookies=parse_cookies(headers.get("cookie")),
+        content_type=headers.get("content-type", "application/json").split(";")[0].strip().lower()
+        or "application/json",
+        body=body,
+        headers=headers,
+        cookies=parse_cookies(headers.get("cookie")),
         has_select=qp.has_select,
     )

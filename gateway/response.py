@@ -29,8 +29,10 @@ class Response:
 
 def error_response(err: ApiError) -> Response:
     body = err.body()
-    headers: Headers = [(b"content-type", errors.JSON_CT),
-                        (b"proxy-status", b"PostgREST; error=" + err.code.encode())]
+    headers: Headers = [
+        (b"content-type", errors.JSON_CT),
+        (b"proxy-status", b"PostgREST; error=" + err.code.encode()),
+    ]
     headers.extend(err.headers)
     return Response(err.status, headers, body)
 
@@ -98,8 +100,9 @@ def _override(status: int, headers: Headers, result: Result) -> tuple[int, Heade
     return status, headers
 
 
-def read_response(req: ApiRequest, plan: ActionPlan, result: Result,
-                  tx_applied: bool = False) -> Response:
+def read_response(
+    req: ApiRequest, plan: ActionPlan, result: Result, tx_applied: bool = False
+) -> Response:
     lower = plan.read.range.offset if plan.read is not None else 0
     status, crange = range_status(lower, result.page_total, result.total)
     headers: Headers = [(b"content-range", crange)]
@@ -114,7 +117,8 @@ def read_response(req: ApiRequest, plan: ActionPlan, result: Result,
     if status == 416 and result.guc_status is None:
         err = errors.invalid_range(
             f"An offset of {lower} was requested, but there are only "
-            f"{result.total if result.total is not None else 0} rows.")
+            f"{result.total if result.total is not None else 0} rows."
+        )
         body = err.body()
         headers = [(b"content-range", crange), (b"content-type", errors.JSON_CT)]
         return Response(416, headers, b"" if plan.headers_only else body)
@@ -124,10 +128,9 @@ def read_response(req: ApiRequest, plan: ActionPlan, result: Result,
 
 
 def info_response(allow: str) -> Response:
-    return Response(200, [(b"allow", allow.encode()),
-                          (b"access-control-allow-origin", b"*")])
+    return Response(200, [(b"allow", allow.encode()), (b"access-control-allow-origin", b"*")])
 
 
 def openapi_response(req: ApiRequest, body: bytes, headers_only: bool) -> Response:
-    headers: Headers = [(b"content-type", CONTENT_TYPES["openapi"])] + _profile(req)
+    headers: Headers = [(b"content-type", CONTENT_TYPES["openapi"]), *_profile(req)]
     return Response(200, headers, b"" if headers_only else body)

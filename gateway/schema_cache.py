@@ -10,6 +10,7 @@ fails. Nothing here runs on the request path.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import signal
 import time
@@ -29,9 +30,9 @@ JSON_TYPES = frozenset({"json", "jsonb"})
 @dataclass(frozen=True, slots=True)
 class Column:
     name: str
-    type: str                 # format_type(), e.g. "character varying(20)", "api.color"
-    base_type: str            # domains resolved, e.g. "jsonb"
-    category: str             # pg_type.typcategory: A array, N numeric, S string, …
+    type: str  # format_type(), e.g. "character varying(20)", "api.color"
+    base_type: str  # domains resolved, e.g. "jsonb"
+    category: str  # pg_type.typcategory: A array, N numeric, S string, …
     nullable: bool = True
     default: str | None = None
     generated: bool = False
@@ -50,7 +51,7 @@ class Column:
 class Table:
     schema: str
     name: str
-    kind: str                 # r table, v view, m materialized view, f foreign, p partitioned
+    kind: str  # r table, v view, m materialized view, f foreign, p partitioned
     columns: dict[str, Column]
     pk: tuple[str, ...] = ()
     insertable: bool = False
@@ -86,11 +87,11 @@ class Function:
     oid: int
     schema: str
     name: str
-    params: tuple[Param, ...]          # input parameters in order
+    params: tuple[Param, ...]  # input parameters in order
     return_type: str
     return_base: str
     returns_set: bool
-    volatility: str                    # i, s, v
+    volatility: str  # i, s, v
     ret_columns: dict[str, Column] | None  # composite / TABLE / OUT results
     ret_relation: tuple[str, str] | None
     description: str | None = None
@@ -147,11 +148,19 @@ def _columns(rows: Iterable[Any]) -> dict[tuple[str, str], dict[str, Column]]:
     out: dict[tuple[str, str], dict[str, Column]] = {}
     for r in rows:
         out.setdefault((r["schema"], r["name"]), {})[r["column"]] = Column(
-            name=r["column"], type=r["type"], base_type=r["base_type"], category=r["category"],
-            nullable=r["nullable"], default=r["default"], generated=r["generated"],
-            description=r["description"], enum=tuple(r["enum"] or ()),
-            max_length=r["max_length"], position=r["position"],
-            range_subtype=r["range_subtype"])
+            name=r["column"],
+            type=r["type"],
+            base_type=r["base_type"],
+            category=r["category"],
+            nullable=r["nullable"],
+            default=r["default"],
+            generated=r["generated"],
+            description=r["description"],
+            enum=tuple(r["enum"] or ()),
+            max_length=r["max_length"],
+            position=r["position"],
+            range_subtype=r["range_subtype"],
+        )
     return out
 
 
@@ -171,8 +180,9 @@ def _function(r: Any, columns: dict[tuple[str, str], dict[str, Column]]) -> Func
             inputs.append(Param(name, typ, base, index >= first_default, mode == "v"))
             index += 1
         if mode in ("o", "b", "t"):
-            outputs[name] = Column(name=name, type=typ, base_type=base, category="",
-                                   position=len(outputs) + 1)
+            outputs[name] = Column(
+                name=name, type=typ, base_type=base, category="", position=len(outputs) + 1
+            )
     ret_relation = None
     ret_columns: dict[str, Column] | None = None
     if outputs and (len(outputs) > 1 or r["return_type"] == "record"):
@@ -181,10 +191,18 @@ def _function(r: Any, columns: dict[tuple[str, str], dict[str, Column]]) -> Func
         ret_relation = (r["ret_schema"], r["ret_name"])
         ret_columns = columns.get(ret_relation, {})
     return Function(
-        oid=r["oid"], schema=r["schema"], name=r["name"], params=tuple(inputs),
-        return_type=r["return_type"], return_base=r["return_base"],
-        returns_set=r["returns_set"], volatility=r["volatility"],
-        ret_columns=ret_columns, ret_relation=ret_relation, description=r["description"])
+        oid=r["oid"],
+        schema=r["schema"],
+        name=r["name"],
+        params=tuple(inputs),
+        return_type=r["return_type"],
+        return_base=r["return_base"],
+        returns_set=r["returns_set"],
+        volatility=r["volatility"],
+        ret_columns=ret_columns,
+        ret_relation=ret_relation,
+        description=r["description"],
+    )
 
 
 async def load(conn: asyncpg.Connection, schemas: tuple[str, ...]) -> SchemaCache:
@@ -203,10 +221,16 @@ async def load(conn: asyncpg.Connection, schemas: tuple[str, ...]) -> SchemaCach
     columns = _columns(col_rows)
     tables = {
         (r["schema"], r["name"]): Table(
-            schema=r["schema"], name=r["name"], kind=r["kind"],
-            columns=columns.get((r["schema"], r["name"]), {}), pk=tuple(r["pk"]),
-            insertable=r["insertable"], updatable=r["updatable"], deletable=r["deletable"],
-            description=r["description"])
+            schema=r["schema"],
+            name=r["name"],
+            kind=r["kind"],
+            columns=columns.get((r["schema"], r["name"]), {}),
+            pk=tuple(r["pk"]),
+            insertable=r["insertable"],
+            updatable=r["updatable"],
+            deletable=r["deletable"],
+            description=r["description"],
+        )
         for r in rel_rows
     }
     functions: dict[tuple[str, str], list[Function]] = {}
@@ -218,12 +242,19 @@ async def load(conn: asyncpg.Connection, schemas: tuple[str, ...]) -> SchemaCach
     types = {r["name"] for r in type_rows if r["schema"] == "pg_catalog"}
     types |= {f"{r['schema']}.{r['name']}" for r in type_rows if r["schema"] != "pg_catalog"}
     return SchemaCache(
-        schemas=schemas, tables=tables,
+        schemas=schemas,
+        tables=tables,
         functions={k: tuple(v) for k, v in functions.items()},
         foreign_keys=tuple(
-            ForeignKey(r["name"], (r["schema"], r["table"]), tuple(r["columns"]),
-                       (r["ref_schema"], r["ref_table"]), tuple(r["ref_columns"]))
-            for r in fk_rows),
+            ForeignKey(
+                r["name"],
+                (r["schema"], r["table"]),
+                tuple(r["columns"]),
+                (r["ref_schema"], r["ref_table"]),
+                tuple(r["ref_columns"]),
+            )
+            for r in fk_rows
+        ),
         unique_keys={k: tuple(v) for k, v in unique.items()},
         types=frozenset(types),
         timezones=frozenset(r["name"] for r in tz_rows),
@@ -237,8 +268,9 @@ class Reloader:
 
     DEBOUNCE = 0.1
 
-    def __init__(self, connect: Callable[[], Any], schemas: tuple[str, ...],
-                 channel: str | None) -> None:
+    def __init__(
+        self, connect: Callable[[], Any], schemas: tuple[str, ...], channel: str | None
+    ) -> None:
         self._connect = connect
         self._schemas = schemas
         self._channel = channel
@@ -246,7 +278,7 @@ class Reloader:
         self.last_error: str | None = None
         self._pending: asyncio.TimerHandle | None = None
         self._listener: asyncpg.Connection | None = None
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._tasks: set[asyncio.Task[bool]] = set()
         self._lock = asyncio.Lock()
         self._closed = False
         self._listen_task: asyncio.Task[None] | None = None
@@ -267,10 +299,8 @@ class Reloader:
             self._pending.cancel()
         if self._listen_task is not None:
             self._listen_task.cancel()
-        try:
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
             asyncio.get_running_loop().remove_signal_handler(signal.SIGUSR1)
-        except (NotImplementedError, RuntimeError, ValueError):
-            pass
         if self._listener is not None:
             try:
                 await self._listener.close(timeout=2)
@@ -305,13 +335,18 @@ class Reloader:
                 if self.cache is None:
                     log.error("schema cache load failed: %s", self.last_error)
                 else:
-                    log.error("schema cache reload failed, keeping the previous one: %s",
-                              self.last_error)
+                    log.error(
+                        "schema cache reload failed, keeping the previous one: %s", self.last_error
+                    )
                 return False
             self.cache = cache
             self.last_error = None
-            log.info("schema cache loaded in %.0f ms: %d relations, %d functions",
-                     cache.load_seconds * 1000, len(cache.tables), len(cache.functions))
+            log.info(
+                "schema cache loaded in %.0f ms: %d relations, %d functions",
+                cache.load_seconds * 1000,
+                len(cache.tables),
+                len(cache.functions),
+            )
             return True
 
     def _on_notify(self, _conn: Any, _pid: int, _channel: str, payload: str) -> None:
@@ -329,8 +364,13 @@ class Reloader:
                 if self.cache is None or delay > 0.5:
                     self.request_reload()  # catch up on anything missed while disconnected
                 delay = 0.5
-                closed = asyncio.get_running_loop().create_future()
-                conn.add_termination_listener(lambda _c: closed.done() or closed.set_result(None))
+                closed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+                def _lost(_conn: Any, done: asyncio.Future[None] = closed) -> None:
+                    if not done.done():
+                        done.set_result(None)
+
+                conn.add_termination_listener(_lost)
                 await closed
                 log.error("schema reload listener connection lost; reconnecting")
             except asyncio.CancelledError:

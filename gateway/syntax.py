@@ -15,15 +15,32 @@ MAX_DEPTH = 32  # nesting of select embeds and and/or trees
 JsonOp = tuple[Literal["->", "->>"], str | int]
 
 SIMPLE_OPS = {
-    "eq": "=", "neq": "<>", "gt": ">", "gte": ">=", "lt": "<", "lte": "<=",
-    "like": "like", "ilike": "ilike", "match": "~", "imatch": "~*",
-    "cs": "@>", "cd": "<@", "ov": "&&", "sl": "<<", "sr": ">>", "nxr": "&<", "nxl": "&>",
-    "adj": "-|-", "isdistinct": "IS DISTINCT FROM",
+    "eq": "=",
+    "neq": "<>",
+    "gt": ">",
+    "gte": ">=",
+    "lt": "<",
+    "lte": "<=",
+    "like": "like",
+    "ilike": "ilike",
+    "match": "~",
+    "imatch": "~*",
+    "cs": "@>",
+    "cd": "<@",
+    "ov": "&&",
+    "sl": "<<",
+    "sr": ">>",
+    "nxr": "&<",
+    "nxl": "&>",
+    "adj": "-|-",
+    "isdistinct": "IS DISTINCT FROM",
 }
 # Operators that accept the (any)/(all) modifiers, as PostgREST's QuantOperator.
 QUANT_OPS = frozenset({"eq", "gt", "gte", "lt", "lte", "like", "ilike", "match", "imatch"})
 FTS_OPS = {
-    "fts": "to_tsquery", "plfts": "plainto_tsquery", "phfts": "phraseto_tsquery",
+    "fts": "to_tsquery",
+    "plfts": "plainto_tsquery",
+    "phfts": "phraseto_tsquery",
     "wfts": "websearch_to_tsquery",
 }
 TRILEANS = {"null": "NULL", "true": "TRUE", "false": "FALSE", "unknown": "UNKNOWN"}
@@ -65,10 +82,10 @@ SelectItem = SelectField | SelectRelation
 @dataclass(frozen=True, slots=True)
 class OpExpr:
     negated: bool
-    op: str                          # a SIMPLE_OPS / FTS_OPS key, "in" or "is"
-    value: str | tuple[str, ...]     # tuple for "in"; the trilean keyword for "is"
+    op: str  # a SIMPLE_OPS / FTS_OPS key, "in" or "is"
+    value: str | tuple[str, ...]  # tuple for "in"; the trilean keyword for "is"
     quant: Literal["any", "all"] | None = None
-    language: str | None = None      # fts only
+    language: str | None = None  # fts only
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +112,7 @@ class OrderTerm:
 @dataclass(frozen=True, slots=True)
 class EmbedPath:
     """Where a filter/order/limit applies: () for the top level, ("clients",) for an embed."""
+
     path: tuple[str, ...] = field(default=())
 
 
@@ -148,7 +166,7 @@ class _Parser:
 
     # -- names -------------------------------------------------------------------------
     def quoted(self) -> str:
-        """"…" with backslash escapes."""
+        """ "…" with backslash escapes."""
         self.expect('"')
         out: list[str] = []
         text = self.text
@@ -175,7 +193,7 @@ class _Parser:
             self.pos += 1
         if self.pos == start:
             self.fail_unexpected("field name (* or [a..z0..9_$])")
-        return text[start:self.pos].strip()
+        return text[start : self.pos].strip()
 
     def field_name(self) -> str:
         if self.peek('"'):
@@ -224,6 +242,7 @@ class _Parser:
 
 
 # --- select -------------------------------------------------------------------------------
+
 
 def parse_select(text: str) -> tuple[SelectItem, ...]:
     p = _Parser("select parameter", text)
@@ -304,6 +323,7 @@ def _select_item(p: _Parser, depth: int) -> SelectItem:
 
 # --- filters ------------------------------------------------------------------------------
 
+
 def parse_tree_path(text: str) -> tuple[tuple[str, ...], Field]:
     """`clients.projects.name->x` → (("clients", "projects"), Field("name", ->x))."""
     p = _Parser("tree path", text)
@@ -332,7 +352,9 @@ def _op_expr(p: _Parser, in_logic: bool) -> OpExpr:
     return _operation(p, negated, in_logic)
 
 
-def _operation(p: _Parser, negated: bool, in_logic: bool) -> OpExpr:
+def _operation(  # noqa: PLR0912 - one branch per operator family
+    p: _Parser, negated: bool, in_logic: bool
+) -> OpExpr:
     text = p.text
     start = p.pos
     i = start
@@ -350,10 +372,9 @@ def _operation(p: _Parser, negated: bool, in_logic: bool) -> OpExpr:
         end = p.pos
         while end < len(text) and text[end] not in ",)":
             end += 1
-        word = text[p.pos:end]
+        word = text[p.pos : end]
         if word.lower() not in TRILEANS:
-            raise p.fail("unexpected value expecting null or trilean value "
-                         "(unknown, true, false)")
+            raise p.fail("unexpected value expecting null or trilean value (unknown, true, false)")
         p.pos = end if in_logic else p.pos + len(word)
         return OpExpr(negated, "is", TRILEANS[word.lower()])
     if name in FTS_OPS:
@@ -386,7 +407,7 @@ def _operation(p: _Parser, negated: bool, in_logic: bool) -> OpExpr:
 def _single_value(p: _Parser, in_logic: bool) -> str:
     text = p.text
     if not in_logic:
-        value = text[p.pos:]
+        value = text[p.pos :]
         p.pos = len(text)
         return value
     # inside and/or: a quoted value, a {pg,array} or anything up to ',' or ')'
@@ -398,15 +419,15 @@ def _single_value(p: _Parser, in_logic: bool) -> str:
         p.pos = mark
     if p.peek("{"):
         end = text.find("}", p.pos)
-        inner = text[p.pos + 1:end] if end >= 0 else ""
+        inner = text[p.pos + 1 : end] if end >= 0 else ""
         if end >= 0 and "{" not in inner:
-            value = text[p.pos:end + 1]
+            value = text[p.pos : end + 1]
             p.pos = end + 1
             return value
     start = p.pos
     while p.pos < len(text) and text[p.pos] not in ",)":
         p.pos += 1
-    return text[start:p.pos]
+    return text[start : p.pos]
 
 
 def _whole_list_value(p: _Parser) -> tuple[str, ...]:
@@ -419,7 +440,7 @@ def _whole_list_value(p: _Parser) -> tuple[str, ...]:
     if end <= p.pos or text[end - 1] != ")":
         p.pos = len(text)
         p.fail_unexpected('")"')
-    inner = text[p.pos:end - 1]
+    inner = text[p.pos : end - 1]
     items: list[str] = []
     i = len(inner) - len(inner.lstrip(" \t"))  # lexeme '(' skips the blanks after it
     while True:
@@ -472,7 +493,7 @@ def _list_value(p: _Parser) -> tuple[str, ...]:
             start = p.pos
             while p.pos < len(text) and text[p.pos] not in ",)":
                 p.pos += 1
-            value = text[start:p.pos]
+            value = text[start : p.pos]
         items.append(value)
         if p.eat(","):
             continue
@@ -484,6 +505,7 @@ def _list_value(p: _Parser) -> tuple[str, ...]:
 
 
 # --- logic trees --------------------------------------------------------------------------
+
 
 def parse_logic_key(key: str) -> tuple[tuple[str, ...], bool, Literal["and", "or"]]:
     """`not.or`, `clients.or`, `clients.not.and` → (embed path, negated, operator)."""
@@ -515,8 +537,9 @@ def _logic_children(p: _Parser, depth: int) -> tuple[LogicTree | Filter, ...]:
     p.expect("(")
     p.ws()
     if p.at_end() or p.peek(")") or p.peek(","):
-        p.fail_unexpected("field name (* or [a..z0..9_$]), negation operator (not) or "
-                          "logic operator (and, or)")
+        p.fail_unexpected(
+            "field name (* or [a..z0..9_$]), negation operator (not) or logic operator (and, or)"
+        )
     items = [_logic_item(p, depth)]
     while True:
         p.ws()
@@ -534,12 +557,13 @@ def _logic_item(p: _Parser, depth: int) -> LogicTree | Filter:
     p.ws()
     mark = p.pos
     negated = p.eat("not.")
+    op: Literal["and", "or"]
     for op in ("and", "or"):
         if p.eat(op):
             p.ws()
             if p.peek("("):
                 children = _logic_children(p, depth + 1)
-                return LogicTree(negated, op, children)  # type: ignore[arg-type]
+                return LogicTree(negated, op, children)
         p.pos = mark + (4 if negated else 0)
     p.pos = mark  # a filter, whose column may even be called "not"
     fld = p.field()
@@ -549,6 +573,7 @@ def _logic_item(p: _Parser, depth: int) -> LogicTree | Filter:
 
 
 # --- order --------------------------------------------------------------------------------
+
 
 def parse_order(text: str) -> tuple[OrderTerm, ...]:
     p = _Parser("order", text)
@@ -588,8 +613,11 @@ def _order_term(p: _Parser) -> OrderTerm:
             p.fail_unexpected('delimiter (.), "," or end of input', single_quotes=True)
         if p.peek("."):
             p.pos += 1
-            expected = ('"nullsfirst" or "nullslast"' if direction is not None
-                        else '"asc", "desc", "nullsfirst" or "nullslast"')
+            expected = (
+                '"nullsfirst" or "nullslast"'
+                if direction is not None
+                else '"asc", "desc", "nullsfirst" or "nullslast"'
+            )
             p.fail_unexpected(expected)
         p.fail_unexpected('delimiter (.), "," or end of input', single_quotes=True)
     return OrderTerm(fld, direction, nulls, relation)

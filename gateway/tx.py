@@ -46,6 +46,7 @@ _CONNECTION_ERRORS: tuple[type[BaseException], ...] = (
 @dataclass(slots=True)
 class Context:
     """What the transaction sets before the main statement."""
+
     role: str
     claims_json: str
     method: str
@@ -75,13 +76,16 @@ class Database:
             for schema in config.db_schemas
         }
         pre = config.db_pre_request
-        self._pre_request = (f"SELECT {'.'.join(ident(p) for p in pre)}()" if pre else None)
+        self._pre_request = f"SELECT {'.'.join(ident(p) for p in pre)}()" if pre else None
         self.pool: asyncpg.Pool | None = None
 
     async def connect(self) -> asyncpg.Connection:
         """A standalone connection (schema cache loads, the NOTIFY listener)."""
-        return await asyncpg.connect(self.config.db_uri, timeout=CONNECT_TIMEOUT,
-                                     server_settings={"application_name": "taproot-gateway"})
+        return await asyncpg.connect(
+            self.config.db_uri,
+            timeout=CONNECT_TIMEOUT,
+            server_settings={"application_name": "taproot-gateway"},
+        )
 
     async def start(self) -> None:
         self.pool = await asyncpg.create_pool(
@@ -98,29 +102,44 @@ class Database:
         if self.pool is not None:
             try:
                 await asyncio.wait_for(self.pool.close(), 5)
-            except (TimeoutError, *_CONNECTION_ERRORS):
+            except (
+                TimeoutError,
+                OSError,
+                asyncpg.PostgresError,
+                asyncpg.exceptions.InterfaceError,
+            ):
                 self.pool.terminate()
 
     def pool_stats(self) -> dict[str, int]:
         if self.pool is None:
             return {"size": 0, "idle": 0, "max": self.config.db_pool}
-        return {"size": self.pool.get_size(), "idle": self.pool.get_idle_size(),
-                "max": self.pool.get_max_size()}
+        return {
+            "size": self.pool.get_size(),
+            "idle": self.pool.get_idle_size(),
+            "max": self.pool.get_max_size(),
+        }
 
-    async def ping(self, timeout: float = 2.0) -> bool:
+    async def ping(self, within: float = 2.0) -> bool:
         if self.pool is None:
             return False
         try:
-            async with asyncio.timeout(timeout):
+            async with asyncio.timeout(within):
                 async with self.pool.acquire() as conn:
                     await conn.fetchval(_PING)
             return True
         except (TimeoutError, asyncpg.PostgresError, *_CONNECTION_ERRORS):
             return False
 
-    async def run(self, ctx: Context, schema: str, statement: Statement,
-                  singular: bool = False, planned_count: bool = False,
-                  estimated_limit: int | None = None) -> Result:
+    async def run(
+        self,
+        ctx: Context,
+        schema: str,
+        statement: Statement,
+        *,
+        singular: bool = False,
+        planned_count: bool = False,
+        estimated_limit: int | None = None,
+    ) -> Result:
         async def body(conn: asyncpg.Connection) -> Result:
             total_override: int | None = None
             if planned_count and statement.count_sql is not None:
@@ -128,14 +147,21 @@ class Database:
             row = await conn.fetchrow(statement.sql, *statement.params)
             assert row is not None
             total = row["total"]
-            if total_override is not None and (total is None or estimated_limit is None
-                                               or total_override > estimated_limit):
+            if total_override is not None and (
+                total is None or estimated_limit is None or total_override > estimated_limit
+            ):
                 total = total_override
-            result = Result(total, row["page_total"], row["body"], row["response_headers"],
-                            row["response_status"])
+            result = Result(
+                total,
+                row["page_total"],
+                row["body"],
+                row["response_headers"],
+                row["response_status"],
+            )
             if singular and result.page_total != 1:
                 raise errors.singularity(result.page_total)
             return result
+
         return await self.transaction(ctx, schema, body)
 
     async def _planned(self, conn: asyncpg.Connection, statement: Statement) -> int:
@@ -144,8 +170,9 @@ class Database:
         data = json.loads(plan) if isinstance(plan, str) else plan
         return int(data[0]["Plan"]["Plan Rows"])
 
-    async def transaction(self, ctx: Context, schema: str,
-                          body: Callable[[asyncpg.Connection], Awaitable[T]]) -> T:
+    async def transaction(  # noqa: PLR0912 - every failure has its PostgREST error
+        self, ctx: Context, schema: str, body: Callable[[asyncpg.Connection], Awaitable[T]]
+    ) -> T:
         if self.pool is None:
             raise errors.db_connection("the connection pool is not started")
         try:
@@ -160,9 +187,16 @@ class Database:
             tr = conn.transaction(readonly=ctx.read_only)
             await tr.start()
             try:
-                await conn.fetchrow(_SET_CONTEXT, self._search_paths[schema], ctx.role,
-                                    ctx.claims_json, ctx.method, ctx.path, ctx.headers_json,
-                                    ctx.cookies_json)
+                await conn.fetchrow(
+                    _SET_CONTEXT,
+                    self._search_paths[schema],
+                    ctx.role,
+                    ctx.claims_json,
+                    ctx.method,
+                    ctx.path,
+                    ctx.headers_json,
+                    ctx.cookies_json,
+                )
                 if ctx.timezone is not None:
                     await conn.fetchrow(_SET_TIMEZONE, ctx.timezone)
                 if self._pre_request is not None:
@@ -189,11 +223,13 @@ class Database:
     async def fetch(self, ctx: Context, schema: str, sql: str, *args: Any) -> list[Any]:
         async def body(conn: asyncpg.Connection) -> list[Any]:
             return list(await conn.fetch(sql, *args))
+
         return await self.transaction(ctx, schema, body)
 
 
 def _pg_error(exc: asyncpg.PostgresError, authenticated: bool) -> ApiError:
     sqlstate = getattr(exc, "sqlstate", None) or "XX000"
     message = getattr(exc, "message", None) or str(exc)
-    return errors.from_postgres(sqlstate, message, getattr(exc, "detail", None),
-                                getattr(exc, "hint", None), authenticated)
+    return errors.from_postgres(
+        sqlstate, message, getattr(exc, "detail", None), getattr(exc, "hint", None), authenticated
+    )

@@ -11,11 +11,24 @@ from gateway.request import build
 from gateway.schema_cache import SchemaCache
 
 
-def planned(cache: SchemaCache, method: str, path: str, qs: str = "",
-            headers: dict[str, str] | None = None, body: bytes = b"",
-            max_rows: int | None = None) -> ActionPlan:
-    req = build(method, path, qs.encode(), headers or {}, [headers.get("prefer", "")]
-                if headers and "prefer" in headers else [], body, cache.schemas)
+def planned(  # noqa: PLR0917 - mirrors an HTTP request
+    cache: SchemaCache,
+    method: str,
+    path: str,
+    qs: str = "",
+    headers: dict[str, str] | None = None,
+    body: bytes = b"",
+    max_rows: int | None = None,
+) -> ActionPlan:
+    req = build(
+        method,
+        path,
+        qs.encode(),
+        headers or {},
+        [headers.get("prefer", "")] if headers and "prefer" in headers else [],
+        body,
+        cache.schemas,
+    )
     return plan(req, cache, max_rows)
 
 
@@ -35,8 +48,11 @@ def test_simple_read(cache: SchemaCache) -> None:
 def test_every_value_is_a_parameter(cache: SchemaCache) -> None:
     hostile = "x'); drop table t; --"
     encoded = hostile.replace(";", "%3B")
-    st = sql(cache, "/items", f"name=eq.{encoded}&or=(name.like.\"*{encoded}*\",id.in.(1,2))"
-                              f"&select=data->>k")
+    st = sql(
+        cache,
+        "/items",
+        f'name=eq.{encoded}&or=(name.like."*{encoded}*",id.in.(1,2))&select=data->>k',
+    )
     assert "drop table" not in st.sql
     assert hostile in st.params
     assert ["1", "2"] in st.params
@@ -50,8 +66,12 @@ def test_aliases_and_json_keys_are_parameters_too(cache: SchemaCache) -> None:
 
 
 def test_operators(cache: SchemaCache) -> None:
-    st = sql(cache, "/items", "name=ilike.*a*&tags=cs.{a}&span=adj.(1,2)&doc=fts(english).cat"
-                              "&name=not.is.null&id=isdistinct.3&name=match(any).{^a,b$}")
+    st = sql(
+        cache,
+        "/items",
+        "name=ilike.*a*&tags=cs.{a}&span=adj.(1,2)&doc=fts(english).cat"
+        "&name=not.is.null&id=isdistinct.3&name=match(any).{^a,b$}",
+    )
     s = st.sql
     assert '"name" ilike $1::text' in s and "%a%" in st.params
     assert '"tags" @> $2::text::text[]' in s
@@ -95,8 +115,9 @@ def test_counts_and_max_rows(cache: SchemaCache) -> None:
     st = query.build(p)
     assert "(SELECT pg_catalog.count(*) FROM" in st.sql
     assert p.read is not None and p.read.range.limit == 10
-    planned_p = planned(cache, "GET", "/items", "select=data->>k&id=eq.1",
-                        headers={"prefer": "count=planned"})
+    planned_p = planned(
+        cache, "GET", "/items", "select=data->>k&id=eq.1", headers={"prefer": "count=planned"}
+    )
     st2 = query.build(planned_p)
     assert st2.count_sql is not None and st2.count_params == ["1"]
     assert "NULL::bigint AS total" in st2.sql
@@ -104,14 +125,20 @@ def test_counts_and_max_rows(cache: SchemaCache) -> None:
 
 def test_media_negotiation(cache: SchemaCache) -> None:
     assert planned(cache, "GET", "/items", headers={"accept": "text/csv"}).media == "csv"
-    obj = planned(cache, "GET", "/items",
-                  headers={"accept": "application/vnd.pgrst.object+json;nulls=stripped"})
+    obj = planned(
+        cache,
+        "GET",
+        "/items",
+        headers={"accept": "application/vnd.pgrst.object+json;nulls=stripped"},
+    )
     assert (obj.media, obj.nulls_stripped) == ("object", True)
     with pytest.raises(ApiError) as exc:
         planned(cache, "GET", "/items", headers={"accept": "text/html"})
     assert (exc.value.status, exc.value.code) == (406, "PGRST107")
-    assert "convert_to" in query.build(planned(cache, "GET", "/items",
-                                               headers={"accept": "text/csv"})).sql
+    assert (
+        "convert_to"
+        in query.build(planned(cache, "GET", "/items", headers={"accept": "text/csv"})).sql
+    )
 
 
 def test_head_builds_no_body(cache: SchemaCache) -> None:
@@ -134,6 +161,7 @@ def test_embedding_is_not_there_yet(cache: SchemaCache) -> None:
 
 
 # --- functions --------------------------------------------------------------------------
+
 
 def test_rpc_overloads_by_argument_names(cache: SchemaCache) -> None:
     p = planned(cache, "POST", "/rpc/add", body=b'{"a": 1}')
@@ -170,7 +198,7 @@ def test_rpc_variadic_and_single_unnamed(cache: SchemaCache) -> None:
     p = planned(cache, "GET", "/rpc/total", "v=1&v=2")
     st = query.build(p)
     assert 'VARIADIC "v" := $1::text[]::integer[]' in st.sql and st.params[0] == ["1", "2"]
-    single = planned(cache, "POST", "/rpc/echo", body=b'[1,2]')
+    single = planned(cache, "POST", "/rpc/echo", body=b"[1,2]")
     assert single.call is not None and single.call.args_from == "single"
     assert "$1::text::json" in query.build(single).sql
 
@@ -187,8 +215,13 @@ def test_rpc_void_and_methods(cache: SchemaCache) -> None:
 
 
 def test_rpc_scalar_text_plain(cache: SchemaCache) -> None:
-    p = planned(cache, "POST", "/rpc/add", headers={"accept": "text/plain"},
-                body=b'{"a": "x", "b": "y", "c": "z"}')
+    p = planned(
+        cache,
+        "POST",
+        "/rpc/add",
+        headers={"accept": "text/plain"},
+        body=b'{"a": "x", "b": "y", "c": "z"}',
+    )
     assert p.media == "text"
 
 
