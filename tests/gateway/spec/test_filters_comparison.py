@@ -172,3 +172,22 @@ def test_raw_plus_in_the_query_string_is_a_space(api: Gateway) -> None:
     # PostgREST decodes the query with http-types' parseQueryReplacePlus True.
     assert_rows(api.get("/special_chars?select=id&val=eq.a+b"), ids(10))
     assert_rows(api.get("/special_chars?select=id&val=eq.a%2Bb"), ids(12))
+
+
+@pytest.mark.parametrize(
+    ("value", "column", "unexpected"),
+    [
+        ("fts().value", 5, '")"'),
+        ("eq().value", 4, '")"'),
+        ("is().value", 3, '"("'),
+        ("in().value", 3, '"("'),
+    ],
+)
+def test_operator_parse_errors(api: Gateway, value: str, column: int, unexpected: str) -> None:
+    assert_error(
+        api.get(f"/items?id={value}"),
+        400,
+        "PGRST100",
+        f'"failed to parse filter ({value})" (line 1, column {column})',
+        f"unexpected {unexpected} expecting operator (eq, gt, ...)",
+    )

@@ -118,3 +118,23 @@ def test_unknown_column_inside_tree(api: Gateway) -> None:
         "42703",
         "column items.nope does not exist",
     )
+
+
+def test_in_without_parentheses_inside_a_tree(api: Gateway) -> None:
+    assert_error(
+        api.get("/items?or=(id.in.1,2,id.eq.3)"),
+        400,
+        "PGRST100",
+        '"failed to parse logic tree ((id.in.1,2,id.eq.3))" (line 1, column 10)',
+        'unexpected "1" expecting "("',
+    )
+
+
+def test_unknown_logic_operator_inside_a_tree(api: Gateway) -> None:
+    assert_error(
+        api.get("/items?or=(id.eq.1,not.xor(id.eq.2,id.eq.3))"),
+        400,
+        "PGRST100",
+        '"failed to parse logic tree ((id.eq.1,not.xor(id.eq.2,id.eq.3)))" (line 1, column 16)',
+        'unexpected "x" expecting logic operator (and, or)',
+    )

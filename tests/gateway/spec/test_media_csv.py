@@ -70,3 +70,8 @@ def test_head_csv(api: Gateway) -> None:
     assert resp.status_code == 200
     assert resp.headers["Content-Type"] == CSV_CT
     assert resp.content == b""
+
+
+def test_empty_result_is_an_empty_header_and_newline(api: Gateway) -> None:
+    # header (no first row: '') || '\n' || body ('') — SqlFragment.hs asCsvF.
+    assert_csv(api.get("/items?id=gt.100", headers=CSV), "\n")

@@ -86,8 +86,30 @@ def test_misspelled_nulls_modifier(api: Gateway) -> None:
 
 
 def test_misspelled_direction(api: Gateway) -> None:
-    resp = api.get("/items?order=id.ac")
-    assert resp.status_code == 400
-    body = resp.json()
-    assert body["code"] == "PGRST100"
-    assert body["message"].startswith('"failed to parse order (id.ac)"')
+    assert_error(
+        api.get("/items?order=id.ac"),
+        400,
+        "PGRST100",
+        '"failed to parse order (id.ac)" (line 1, column 4)',
+        'unexpected "c" expecting "asc", "desc", "nullsfirst" or "nullslast"',
+    )
+
+
+def test_trailing_characters_after_direction(api: Gateway) -> None:
+    assert_error(
+        api.get("/items?order=id.descc"),
+        400,
+        "PGRST100",
+        '"failed to parse order (id.descc)" (line 1, column 8)',
+        "unexpected 'c' expecting delimiter (.), \",\" or end of input",
+    )
+
+
+def test_misspelled_nulls_after_direction(api: Gateway) -> None:
+    assert_error(
+        api.get("/items?order=id.asc.nlsfst"),
+        400,
+        "PGRST100",
+        '"failed to parse order (id.asc.nlsfst)" (line 1, column 8)',
+        'unexpected "l" expecting "nullsfirst" or "nullslast"',
+    )

@@ -150,3 +150,37 @@ def test_table_without_select_privilege_is_401_for_anon(api: Gateway) -> None:
         "permission denied for table authors_only",
         headers={"WWW-Authenticate": "Bearer"},
     )
+
+
+def test_content_location_is_the_canonical_query(api: Gateway) -> None:
+    # Response.hs: "/" <> table <> "?" <> query params sorted by name (qsCanonical).
+    resp = api.get("/no_pk?b=eq.1&a=eq.1")
+    assert_rows(resp, [], content_range="*/*")
+    assert resp.headers["Content-Location"] == "/no_pk?a=eq.1&b=eq.1"
+
+
+def test_content_location_without_query(api: Gateway) -> None:
+    resp = api.get("/items_view")
+    assert resp.status_code == 200
+    assert resp.headers["Content-Location"] == "/items_view"
+
+
+def test_select_parse_error_inside_parentheses(api: Gateway) -> None:
+    assert_error(
+        api.get("/items?select=id,clients(name[])"),
+        400,
+        "PGRST100",
+        '"failed to parse select parameter (id,clients(name[]))" (line 1, column 16)',
+        'unexpected \'[\' expecting letter, digit, "-", "->>", "->", "::", ".", ")",'
+        ' "," or end of input',
+    )
+
+
+def test_select_parse_error_in_json_index(api: Gateway) -> None:
+    assert_error(
+        api.get("/json_arr?select=data->>-78xy"),
+        400,
+        "PGRST100",
+        '"failed to parse select parameter (data->>-78xy)" (line 1, column 11)',
+        'unexpected \'x\' expecting digit, "->", "::", ".", "," or end of input',
+    )
