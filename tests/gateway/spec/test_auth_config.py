@@ -68,6 +68,13 @@ def test_role_claim_key_path(claim_key_gateway: Gateway) -> None:
     assert_json(claim_key_gateway.get("/rpc/whoami", headers=bearer(token)), 200, "gw_user")
 
 
+def test_role_claim_key_result_is_the_claims_role(claim_key_gateway: Gateway) -> None:
+    token = mint_jwt({"role": "gw_admin", "app_metadata": {"roles": ["x", "gw_user"]}})
+    resp = claim_key_gateway.get("/rpc/request_context", headers=bearer(token))
+    assert resp.status_code == 200
+    assert resp.json()["claims"] == {"role": "gw_user", "app_metadata": {"roles": ["x", "gw_user"]}}
+
+
 def test_role_claim_key_path_missing_means_anon(claim_key_gateway: Gateway) -> None:
     token = mint_jwt({"role": "gw_user", "exp": _exp()})
     assert_json(claim_key_gateway.get("/rpc/whoami", headers=bearer(token)), 200, "gw_anon")

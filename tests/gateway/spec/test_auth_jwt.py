@@ -172,9 +172,34 @@ def test_role_the_authenticator_cannot_become_is_403(api: Gateway) -> None:
     )
 
 
-@pytest.mark.parametrize("scheme", ["Bearer", "bearer"])
-def test_bearer_scheme_in_either_case(api: Gateway, scheme: str) -> None:
+@pytest.mark.parametrize("scheme", ["Bearer", "bearer", "BEARER"])
+def test_bearer_scheme_is_case_insensitive(api: Gateway, scheme: str) -> None:
     token = mint_jwt({"role": "gw_user"})
     assert_json(
         api.get("/rpc/whoami", headers={"Authorization": f"{scheme} {token}"}), 200, "gw_user"
     )
+
+
+def test_non_bearer_authorization_is_anonymous(api: Gateway) -> None:
+    # Wai's extractBearerAuth finds no bearer token, so the request is anonymous.
+    resp = api.get("/rpc/whoami", headers={"Authorization": "Basic dXNlcjpwYXNz"})
+    assert_json(resp, 200, "gw_anon")
+
+
+def test_exp_skew_boundary(api: Gateway) -> None:
+    # Auth.hs: expired when now > exp + 30.
+    now = int(time.time())
+    ok = mint_jwt({"role": "gw_user", "exp": now - 20})
+    assert_json(api.get("/rpc/whoami", headers=bearer(ok)), 200, "gw_user")
+    late = mint_jwt({"role": "gw_user", "exp": now - 45})
+    resp = api.get("/rpc/whoami", headers=bearer(late))
+    assert resp.status_code == 401
+    assert resp.json()["message"] == "JWT expired"
+
+
+def test_claims_setting_carries_the_resolved_role(api: Gateway) -> None:
+    # parseClaims inserts "role" into the claims, the anon role when the token has none.
+    token = mint_jwt({"sub": "s-1"})
+    resp = api.get("/rpc/request_context", headers=bearer(token))
+    assert resp.status_code == 200
+    assert resp.json()["claims"] == {"sub": "s-1", "role": "gw_anon"}
