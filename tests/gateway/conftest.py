@@ -141,17 +141,23 @@ def _build_app(settings: Mapping[str, str]) -> Any:
     return app.create_app(config.load(dict(settings)))
 
 
+def build_fixture_db(pg_server: Database, name: str) -> Database:
+    """(Re)create database `name` from fixtures/*.sql; roles are created if missing."""
+    pg_server.drop(name)
+    with pg_server.connect() as conn:
+        conn.execute((FIXTURES / "roles.sql").read_text())
+    pg_server.create(name)
+    db = pg_server.with_name(name)
+    with db.connect() as conn:
+        for fixture in FIXTURE_FILES:
+            conn.execute((FIXTURES / fixture).read_text())
+    return db
+
+
 @pytest.fixture(scope="session")
 def spec_db(pg_server: Database) -> Iterator[Database]:
     """Database `gateway_spec` built from fixtures/*.sql, dropped at session end."""
-    pg_server.drop(DB_NAME)
-    with pg_server.connect() as conn:
-        conn.execute((FIXTURES / "roles.sql").read_text())
-    pg_server.create(DB_NAME)
-    db = pg_server.with_name(DB_NAME)
-    with db.connect() as conn:
-        for name in FIXTURE_FILES:
-            conn.execute((FIXTURES / name).read_text())
+    db = build_fixture_db(pg_server, DB_NAME)
     yield db
     pg_server.drop(DB_NAME)
 

@@ -89,3 +89,13 @@ def test_dropped_table_disappears_after_notify(
     gone = wait_for(lambda: api.get(f"/{new_name}"), 404, "PGRST205")
     assert gone.status_code == 404
     assert gone.json()["code"] == "PGRST205"
+
+
+def test_notify_with_empty_payload_also_reloads(
+    api: Gateway, admin_conn: Conn, new_name: str
+) -> None:
+    # PostgREST's listener reloads the schema cache (and config) on an empty payload too.
+    run(admin_conn, "CREATE TABLE {} (id integer)", new_name)
+    run(admin_conn, "GRANT SELECT ON {} TO gw_anon", new_name)
+    admin_conn.execute("NOTIFY pgrst")
+    assert_json(wait_for(lambda: api.get(f"/{new_name}"), 200), 200, [], content_range="*/*")
