@@ -105,6 +105,7 @@ class Authenticator:
             if not self._anon:
                 raise errors.jwt_required()
             role = self._anon
+        claims["role"] = role  # PostgREST's claims GUC carries the role it switched to
         return AuthResult(role, json.dumps(claims, ensure_ascii=False), True, expires)
 
     def _verify(self, token: str, alg: Any, kid: Any) -> bytes:

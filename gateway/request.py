@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from typing import Literal
-from urllib.parse import unquote_to_bytes
+from urllib.parse import quote, unquote_to_bytes
 
 from gateway import errors
 from gateway.errors import ApiError
@@ -135,6 +135,12 @@ class ApiRequest:
     headers: dict[str, str]
     cookies: dict[str, str]
     has_select: bool = False
+    query_string: bytes = b""
+
+    def canonical_query(self) -> str:
+        """PostgREST's qsCanonical: parameters sorted by name, URL-encoded."""
+        pairs = sorted(split_query(self.query_string), key=lambda kv: kv[0])
+        return "&".join(f"{quote(k, safe='-_.~')}={quote(v or '', safe='-_.~')}" for k, v in pairs)
 
     @property
     def read_only(self) -> bool:
@@ -346,14 +352,18 @@ def parse_prefer(values: list[str]) -> Preferences:
             if not token:
                 continue
             key, _, val = (s.strip() for s in token.partition("="))
+            attr = _PREF_ATTR.get(key, key).replace("-", "_")
             if key in _PREFS and val in _PREFS[key]:
-                setattr(prefs, _PREF_ATTR.get(key, key), _PREFS[key][val])
+                value: str | int = _PREFS[key][val]
             elif key == "timezone" and val:
-                prefs.timezone = val
+                value = val
             elif key == "max-affected" and _INTEGER.match(val):
-                prefs.max_affected = int(val)
+                value = int(val)
             else:
                 prefs.invalid.append(token)
+                continue
+            if getattr(prefs, attr) is None:  # the first occurrence wins, as in PostgREST
+                setattr(prefs, attr, value)
     if prefs.handling == "strict" and prefs.invalid:
         raise errors.invalid_preferences(prefs.invalid)
     return prefs
@@ -462,4 +472,5 @@ def build(  # noqa: PLR0917 - the parts of an HTTP request, in their natural ord
         headers=headers,
         cookies=parse_cookies(headers.get("cookie")),
         has_select=qp.has_select,
+        query_string=query_string,
     )

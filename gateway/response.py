@@ -106,6 +106,10 @@ def read_response(
     lower = plan.read.range.offset if plan.read is not None else 0
     status, crange = range_status(lower, result.page_total, result.total)
     headers: Headers = [(b"content-range", crange)]
+    if plan.kind == "read":
+        canonical = req.canonical_query()
+        location = f"/{req.name}?{canonical}" if canonical else f"/{req.name}"
+        headers.append((b"content-location", location.encode()))
     headers += _preference_applied(req, tx_applied)
     is_void = plan.call is not None and plan.call.function.returns_void
     if is_void:

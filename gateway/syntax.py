@@ -231,6 +231,9 @@ class _Parser:
         if i > start and j == i:  # a lone '-' is no name and no index
             self.pos = i
             self.fail_unexpected("digit")
+        if i > start:  # "-78xy": a negative index cannot become a key
+            self.pos = j
+            self.fail_unexpected('digit, "->", "::", ".", "," or end of input', single_quotes=True)
         return self.field_name()
 
     def field(self) -> Field:
@@ -264,16 +267,23 @@ def _select_forest(p: _Parser, depth: int) -> tuple[SelectItem, ...]:
         items.append(_select_item(p, depth))
 
 
-def _select_end(p: _Parser) -> None:
-    if not (p.at_end() or p.peek(",") or p.peek(")")):
-        p.fail_unexpected('"->", "::", ")", "," or end of input')
+def _select_end(p: _Parser, depth: int = 0, after_name: bool = False) -> None:
+    if p.at_end() or p.peek(",") or (depth > 0 and p.peek(")")):
+        return
+    close = '")", ' if depth > 0 else ""
+    if after_name:
+        p.fail_unexpected(
+            f'letter, digit, "-", "->>", "->", "::", ".", {close}"," or end of input',
+            single_quotes=True,
+        )
+    p.fail_unexpected(f'"->", "::", {close}"," or end of input', single_quotes=True)
 
 
 def _select_item(p: _Parser, depth: int) -> SelectItem:
     p.ws()
     if p.eat("*"):
         p.ws()
-        _select_end(p)
+        _select_end(p, depth)
         return SelectField(Field("*"))
     spread = p.eat("...")
     alias: str | None = None
@@ -316,7 +326,7 @@ def _select_item(p: _Parser, depth: int) -> SelectItem:
         if not cast:
             p.fail_unexpected("letter or digit")
     p.ws()
-    _select_end(p)
+    _select_end(p, depth, after_name=not path and cast is None)
     del start
     return SelectField(Field(name, path), cast, alias)
 
@@ -352,23 +362,35 @@ def _op_expr(p: _Parser, in_logic: bool) -> OpExpr:
     return _operation(p, negated, in_logic)
 
 
+def _op_error(p: _Parser, pos: int, start_of_value: bool) -> GrammarError:
+    """Parsec's error for a bad operator: at the farthest position it reached."""
+    p.pos = pos
+    expecting = '"not" or operator (eq, gt, ...)' if start_of_value else "operator (eq, gt, ...)"
+    try:
+        p.fail_unexpected(expecting)
+    except GrammarError as exc:
+        return exc
+    raise AssertionError("unreachable")
+
+
 def _operation(  # noqa: PLR0912 - one branch per operator family
     p: _Parser, negated: bool, in_logic: bool
 ) -> OpExpr:
     text = p.text
     start = p.pos
+    first = start == 0 or (not negated and not in_logic)
     i = start
     while i < len(text) and text[i] not in ".(":
         i += 1
     name = text[start:i]
     p.pos = i
-    if name == "in":
-        p.expect(".")
-        if in_logic:
-            return OpExpr(negated, "in", _list_value(p))
-        return OpExpr(negated, "in", _whole_list_value(p))
-    if name == "is":
-        p.expect(".")
+    if name in ("in", "is"):
+        if not p.eat("."):
+            raise _op_error(p, i, False)
+        if name == "in":
+            if in_logic:
+                return OpExpr(negated, "in", _list_value(p))
+            return OpExpr(negated, "in", _whole_list_value(p))
         end = p.pos
         while end < len(text) and text[end] not in ",)":
             end += 1
@@ -380,25 +402,30 @@ def _operation(  # noqa: PLR0912 - one branch per operator family
     if name in FTS_OPS:
         language = None
         if p.eat("("):
-            language = p.identifier()
-            p.expect(")")
-        p.expect(".")
+            lang_start = p.pos
+            while p.pos < len(text) and _is_ident_char(text[p.pos]):
+                p.pos += 1
+            language = text[lang_start : p.pos].strip()
+            if not language or not p.eat(")"):
+                raise _op_error(p, p.pos, False)
+        if not p.eat("."):
+            raise _op_error(p, p.pos, False)
         return OpExpr(negated, name, _single_value(p, in_logic), language=language)
     quant: Literal["any", "all"] | None = None
-    if p.peek("("):
-        if p.eat("(any)"):
+    if p.peek("(") and name in SIMPLE_OPS:
+        p.pos += 1
+        if p.eat("any)"):
             quant = "any"
-        elif p.eat("(all)"):
+        elif p.eat("all)"):
             quant = "all"
         else:
-            raise p.fail(f"unknown operator modifier after {name}; expecting (any) or (all)")
+            raise _op_error(p, p.pos, False)
         if name not in QUANT_OPS:
             raise p.fail(f"operator {name} does not accept the {quant} modifier", start)
     if name not in SIMPLE_OPS:
         if not p.peek("."):
-            p.pos = start
-            p.fail_unexpected('"not" or operator (eq, gt, ...)')
-        raise p.fail(f"unknown single value operator {name}", start)
+            raise _op_error(p, start, first)
+        raise p.fail(f"unknown single value operator {name}", i + 1)
     if not p.eat("."):
         p.fail_unexpected("delimiter (.)")
     return OpExpr(negated, name, _single_value(p, in_logic), quant=quant)
@@ -565,6 +592,12 @@ def _logic_item(p: _Parser, depth: int) -> LogicTree | Filter:
                 children = _logic_children(p, depth + 1)
                 return LogicTree(negated, op, children)
         p.pos = mark + (4 if negated else 0)
+    if negated:
+        word_end = p.pos
+        while word_end < len(p.text) and _is_ident_char(p.text[word_end]):
+            word_end += 1
+        if p.text.startswith("(", word_end):
+            p.fail_unexpected("logic operator (and, or)")
     p.pos = mark  # a filter, whose column may even be called "not"
     fld = p.field()
     p.expect(".")
@@ -613,14 +646,34 @@ def _order_term(p: _Parser) -> OrderTerm:
             p.fail_unexpected('delimiter (.), "," or end of input', single_quotes=True)
         if p.peek("."):
             p.pos += 1
-            expected = (
-                '"nullsfirst" or "nullslast"'
+            words = (
+                ("nullsfirst", "nullslast")
                 if direction is not None
-                else '"asc", "desc", "nullsfirst" or "nullslast"'
+                else ("asc", "desc", "nullsfirst", "nullslast")
             )
-            p.fail_unexpected(expected)
+            raise p.fail(
+                f"unexpected {_mismatch(p, words)} expecting " + _or_list([f'"{w}"' for w in words])
+            )
         p.fail_unexpected('delimiter (.), "," or end of input', single_quotes=True)
     return OrderTerm(fld, direction, nulls, relation)
+
+
+def _mismatch(p: _Parser, words: tuple[str, ...]) -> str:
+    """Parsec reports the first character where the closest keyword stopped matching."""
+    rest = p.text[p.pos :]
+    common = max((len(_common_prefix(rest, w)) for w in words), default=0)
+    return f'"{rest[common]}"' if common < len(rest) else "end of input"
+
+
+def _common_prefix(a: str, b: str) -> str:
+    n = 0
+    while n < len(a) and n < len(b) and a[n] == b[n]:
+        n += 1
+    return a[:n]
+
+
+def _or_list(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " or " + items[-1]
 
 
 def parse_columns(text: str) -> tuple[str, ...]:

@@ -179,9 +179,8 @@ class Database:
             conn = await self.pool.acquire(timeout=self.config.db_pool_acquisition_timeout)
         except TimeoutError:
             raise errors.pool_timeout() from None
-        except asyncpg.PostgresError as exc:
-            raise _pg_error(exc, ctx.authenticated) from None
-        except _CONNECTION_ERRORS as exc:
+        except (asyncpg.PostgresError, *_CONNECTION_ERRORS) as exc:
+            # whatever stops a connection from opening is PostgREST's connection error
             raise errors.db_connection(str(exc) or type(exc).__name__) from None
         try:
             tr = conn.transaction(readonly=ctx.read_only)
