@@ -193,3 +193,26 @@ def test_head_with_count_exact(api: Gateway) -> None:
 def test_preference_applied_names_the_count(api: Gateway) -> None:
     resp = api.get("/items?limit=1", headers=EXACT)
     assert resp.headers.get("Preference-Applied") == "count=exact"
+
+
+def test_limit_zero_with_count_is_206_with_star_range(api: Gateway) -> None:
+    # RangeQuery.hs: no rows → "*" range; 1 + upper - lower = 0 < total → 206.
+    resp = api.get("/items?limit=0", headers=EXACT)
+    assert_json(resp, 206, [], content_range="*/15")
+
+
+def test_offset_equal_to_total_with_count_is_206_empty(api: Gateway) -> None:
+    # Only an offset strictly past the total is 416 (lower > total).
+    resp = api.get("/items?offset=15", headers=EXACT)
+    assert_json(resp, 206, [], content_range="*/15")
+
+
+def test_offset_equal_to_total_without_count_is_200_empty(api: Gateway) -> None:
+    assert_rows(api.get("/items?offset=15"), [], "*/*")
+
+
+def test_offset_one_past_total_with_count_is_416(api: Gateway) -> None:
+    resp = api.get("/items?offset=16", headers=EXACT)
+    assert resp.status_code == 416
+    assert resp.headers["Content-Range"] == "*/15"
+    assert resp.json()["details"] == "An offset of 16 was requested, but there are only 15 rows."
