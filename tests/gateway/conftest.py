@@ -34,6 +34,7 @@ FIXTURE_FILES = (
     "rpc.sql",
     "errors.sql",
     "auth.sql",
+    "identifiers.sql",
     "data.sql",
     "privileges.sql",
 )
