@@ -34,6 +34,7 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 
 _JSON = [(b"content-type", b"application/json")]
+PLAN_CACHE_SIZE = 1024
 
 
 class App:
@@ -52,6 +53,8 @@ class App:
         self.max_body = config.server_max_body_bytes
         self._accessible_rel = named_query("tx", "accessible_relations")
         self._accessible_fn = named_query("tx", "accessible_functions")
+        # (method, path, query, negotiation headers) → (schema cache, request, plan, SQL)
+        self._plans: dict[tuple[Any, ...], tuple[Any, ...]] = {}
 
     # --- ASGI -------------------------------------------------------------------------
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -191,27 +194,51 @@ class App:
         # 1. auth
         auth = self.auth.authenticate(headers.get("authorization"))
         t1 = time.perf_counter()
-        # 2. request
+        # 2. request (GET/HEAD plans are memoized per URL and negotiation headers)
+        query_string: bytes = scope.get("query_string", b"")
+        key: tuple[Any, ...] | None = None
+        if method in ("GET", "HEAD"):
+            key = (
+                method,
+                path,
+                query_string,
+                headers.get("accept"),
+                tuple(prefer),
+                headers.get("accept-profile"),
+                headers.get("range"),
+            )
+            hit = self._plans.get(key)
+            if hit is not None and hit[0] is self.reloader.cache:
+                t2 = time.perf_counter()
+                try:
+                    return await self._run(
+                        hit[1],
+                        hit[2],
+                        hit[3],
+                        auth=auth,
+                        path=path,
+                        headers=headers,
+                        started=(t0, t1, t2, t2),
+                    )
+                except ApiError as err:
+                    if not self._stale_cache_error(hit[1], err):
+                        raise
+                    await self.reloader.reload()
+                    key = None
         body = await self._read_body(receive) if method in ("POST", "PATCH", "PUT") else b""
         api_req = request.build(
-            method,
-            path,
-            scope.get("query_string", b""),
-            headers,
-            prefer,
-            body,
-            self.config.db_schemas,
+            method, path, query_string, headers, prefer, body, self.config.db_schemas
         )
         t2 = time.perf_counter()
         try:
-            return await self._execute(api_req, auth, path, headers, (t0, t1, t2))
+            return await self._execute(api_req, auth, path, headers, started=(t0, t1, t2), key=key)
         except ApiError as err:
             if not self._stale_cache_error(api_req, err):
                 raise
             # The catalog changed under the cache (a NOTIFY may be on its way): reload
             # now and answer from the fresh cache, once.
             await self.reloader.reload()
-            return await self._execute(api_req, auth, path, headers, (t0, t1, t2))
+            return await self._execute(api_req, auth, path, headers, started=(t0, t1, t2), key=None)
 
     def _stale_cache_error(self, req: request.ApiRequest, err: ApiError) -> bool:
         if err.code not in ("42P01", "42883"):
@@ -225,9 +252,10 @@ class App:
         auth: Any,
         path: str,
         headers: dict[str, str],
+        *,
         started: tuple[float, float, float],
+        key: tuple[Any, ...] | None,
     ) -> Response:
-        t0, t1, t2 = started
         # 3. plan
         cache = self.reloader.cache
         if cache is None:
@@ -238,12 +266,39 @@ class App:
         )
         if action.kind == "info":
             return response.info_response(action.allow)
-        ctx = self._context(api_req, auth, path, headers, action.read_only)
         if action.kind == "openapi":
+            ctx = self._context(api_req, auth, path, headers, action.read_only)
             return await self._openapi(api_req, action.headers_only, ctx, headers)
         # 4. query
         statement = query.build(action)
+        if key is not None:
+            if len(self._plans) >= PLAN_CACHE_SIZE:
+                self._plans.pop(next(iter(self._plans)))
+            self._plans[key] = (cache, api_req, action, statement)
         t3 = time.perf_counter()
+        return await self._run(
+            api_req,
+            action,
+            statement,
+            auth=auth,
+            path=path,
+            headers=headers,
+            started=(*started, t3),
+        )
+
+    async def _run(
+        self,
+        api_req: request.ApiRequest,
+        action: plan.ActionPlan,
+        statement: query.Statement,
+        *,
+        auth: Any,
+        path: str,
+        headers: dict[str, str],
+        started: tuple[float, float, float, float],
+    ) -> Response:
+        t0, t1, t2, t3 = started
+        ctx = self._context(api_req, auth, path, headers, action.read_only)
         # 5. transaction
         count = action.count
         result = await self.db.run(
@@ -264,7 +319,8 @@ class App:
                     b"server-timing",
                     (
                         f"jwt;dur={(t1 - t0) * 1000:.1f}, parse;dur={(t2 - t1) * 1000:.1f}, "
-                        f"plan;dur={(t3 - t2) * 1000:.1f}, transaction;dur={(t4 - t3) * 1000:.1f}, "
+                        f"plan;dur={(t3 - t2) * 1000:.1f}, "
+                        f"transaction;dur={(t4 - t3) * 1000:.1f}, "
                         f"response;dur={(t5 - t4) * 1000:.1f}"
                     ).encode(),
                 )
@@ -297,7 +353,9 @@ class App:
             method=req.method,
             path=path,
             headers_json=json.dumps(guc_headers, ensure_ascii=False),
-            cookies_json=json.dumps(req.cookies, ensure_ascii=False),
+            cookies_json=json.dumps(
+                request.parse_cookies(headers.get("cookie")), ensure_ascii=False
+            ),
             authenticated=auth.authenticated,
             read_only=read_only,
             rollback=rollback,

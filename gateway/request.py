@@ -136,11 +136,16 @@ class ApiRequest:
     cookies: dict[str, str]
     has_select: bool = False
     query_string: bytes = b""
+    canonical: str | None = None
 
     def canonical_query(self) -> str:
-        """PostgREST's qsCanonical: parameters sorted by name, URL-encoded."""
-        pairs = sorted(split_query(self.query_string), key=lambda kv: kv[0])
-        return "&".join(f"{quote(k, safe='-_.~')}={quote(v or '', safe='-_.~')}" for k, v in pairs)
+        """PostgREST's qsCanonical: parameters sorted by name, URL-encoded (memoized)."""
+        if self.canonical is None:
+            pairs = sorted(split_query(self.query_string), key=lambda kv: kv[0])
+            self.canonical = "&".join(
+                f"{quote(k, safe='-_.~')}={quote(v or '', safe='-_.~')}" for k, v in pairs
+            )
+        return self.canonical
 
     @property
     def read_only(self) -> bool:

@@ -212,10 +212,10 @@ class Database:
             return result
         except ApiError:
             raise
+        except _CONNECTION_ERRORS as exc:  # before PostgresError: 08003 is one of both
+            raise errors.db_client(str(exc) or type(exc).__name__) from None
         except asyncpg.PostgresError as exc:
             raise _pg_error(exc, ctx.authenticated) from None
-        except _CONNECTION_ERRORS as exc:
-            raise errors.db_client(str(exc) or type(exc).__name__) from None
         finally:
             await self.pool.release(conn)
 
