@@ -36,6 +36,15 @@ def set_connections(server: Database, *, allowed: bool) -> None:
                 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s",
                 (FLAKY,),
             )
+            # pg_terminate_backend only signals: wait until the backends are really gone.
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline:
+                row = conn.execute(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = %s", (FLAKY,)
+                ).fetchone()
+                if row == (0,):
+                    break
+                time.sleep(0.05)
 
 
 @pytest.fixture(scope="module")
