@@ -73,3 +73,13 @@ def test_content_profile_selects_the_schema_of_a_post(api: Gateway) -> None:
         "Invalid schema: private",
         hint=NOT_EXPOSED,
     )
+
+
+def test_openapi_of_an_unexposed_schema_is_406(api: Gateway) -> None:
+    assert_error(
+        api.get("/", headers={"Accept-Profile": "private"}),
+        406,
+        "PGRST106",
+        "Invalid schema: private",
+        hint=NOT_EXPOSED,
+    )
