@@ -185,3 +185,23 @@ def test_odd_requests_get_postgrest_shaped_errors_and_no_traceback(
         body = resp.json()
         assert set(body) == {"code", "message", "details", "hint"}, body
         assert resp.headers["Content-Type"] == "application/json; charset=utf-8"
+
+
+@pytest.mark.parametrize(
+    ("path", "headers", "code"),
+    [
+        ("/items?select=id::", {}, "PGRST100"),
+        ("/xyzzy_nothing_like_it", {}, "PGRST205"),
+        ("/items", {"Accept": "application/vnd.pgrst.object+json"}, "PGRST116"),
+        ("/rpc/raise_pt402", {}, "PT402"),
+        ("/rpc/problem", {}, "P0001"),
+    ],
+)
+def test_errors_carry_proxy_status(
+    api: Gateway, path: str, headers: dict[str, str], code: str
+) -> None:
+    # v13 (#2967): every error response names its code in Proxy-Status (Error.hs).
+    resp = api.get(path, headers=headers)
+    assert resp.status_code >= 400
+    assert resp.json()["code"] == code
+    assert resp.headers["Proxy-Status"] == f"PostgREST; error={code}"
