@@ -100,7 +100,11 @@ class App:
         except Exception:
             log.exception("unexpected error on %s %s", scope.get("method"), scope.get("path"))
             resp = response.error_response(errors.internal())
-        body = b"" if scope.get("method") == "HEAD" else resp.body
+        if scope.get("method") == "HEAD":
+            body = b""
+        else:
+            body = resp.body
+            resp.headers.append((b"content-length", str(len(body)).encode()))
         await send({"type": "http.response.start", "status": resp.status, "headers": resp.headers})
         await send({"type": "http.response.body", "body": body})
         self.metrics.observe(resp.status, time.perf_counter() - started)
