@@ -223,6 +223,11 @@ CASES = [
         [],
         15,
     ),
+    Case(
+        "strip_nulls",
+        lambda c: c.from_("scores").select("id,score").in_("id", [2, 4]).order("id").strip_nulls(),
+        [{"id": 2}, {"id": 4, "score": 20}],
+    ),
     # single objects and CSV
     Case("single", lambda c: c.from_("items").select("id").eq("id", 7).single(), {"id": 7}),
     Case(

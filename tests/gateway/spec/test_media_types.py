@@ -108,3 +108,39 @@ def test_singular_head(api: Gateway) -> None:
 
 def test_json_content_type_has_charset(api: Gateway) -> None:
     assert api.get("/items?id=eq.1").headers["Content-Type"] == JSON_CT
+
+
+ARRAY_STRIPPED_CT = "application/vnd.pgrst.array+json;nulls=stripped; charset=utf-8"
+OBJECT_STRIPPED_CT = "application/vnd.pgrst.object+json;nulls=stripped; charset=utf-8"
+
+
+def test_vnd_array_is_plain_json(api: Gateway) -> None:
+    # MediaType.hs: application/vnd.pgrst.array+json decodes to application/json.
+    resp = api.get("/items?id=eq.1", headers={"Accept": "application/vnd.pgrst.array+json"})
+    assert_json(resp, 200, ids(1))
+
+
+def test_array_with_nulls_stripped(api: Gateway) -> None:
+    resp = api.get(
+        "/scores?select=id,score,stats&id=in.(2,4)&order=id",
+        headers={"Accept": "application/vnd.pgrst.array+json;nulls=stripped"},
+    )
+    assert_json(
+        resp,
+        200,
+        [{"id": 2, "stats": {"level": 1, "rank": {"pos": 1}}}, {"id": 4, "score": 20}],
+        content_type=ARRAY_STRIPPED_CT,
+    )
+
+
+def test_object_with_nulls_stripped(api: Gateway) -> None:
+    resp = api.get(
+        "/scores?select=id,score&id=eq.2",
+        headers={"Accept": "application/vnd.pgrst.object+json;nulls=stripped"},
+    )
+    assert_json(resp, 200, {"id": 2}, content_type=OBJECT_STRIPPED_CT)
+
+
+def test_vnd_object_without_json_suffix(api: Gateway) -> None:
+    resp = api.get("/items?id=eq.3", headers={"Accept": "application/vnd.pgrst.object"})
+    assert_json(resp, 200, {"id": 3}, content_type=OBJECT_CT)

@@ -184,3 +184,14 @@ def test_select_parse_error_in_json_index(api: Gateway) -> None:
         '"failed to parse select parameter (data->>-78xy)" (line 1, column 11)',
         'unexpected \'x\' expecting digit, "->", "::", ".", "," or end of input',
     )
+
+
+def test_aggregates_are_disabled_by_default(api: Gateway) -> None:
+    # PostgREST 12 ships aggregates behind db-aggregates-enabled (off).
+    for select in ("count()", "id.sum()", "total:id.max()"):
+        assert_error(
+            api.get(f"/items?select={select}"),
+            400,
+            "PGRST123",
+            "Use of aggregate functions is not allowed",
+        )
