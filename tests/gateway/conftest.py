@@ -35,6 +35,7 @@ FIXTURE_FILES = (
     "errors.sql",
     "auth.sql",
     "identifiers.sql",
+    "time.sql",
     "data.sql",
     "privileges.sql",
 )

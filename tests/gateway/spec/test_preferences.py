@@ -62,3 +62,34 @@ def test_rfc7240_parameters_are_not_split_out(api: Gateway) -> None:
     # Only commas separate preferences: "count=exact; x" is one unknown token, so no count.
     resp = api.get("/items?id=eq.1", headers={"Prefer": "count=exact; drop table test.canary"})
     assert_rows(resp, ids(1), "0-0/*")
+
+
+def test_timezone_preference(api: Gateway) -> None:
+    resp = api.get("/events_tz", headers={"Prefer": "timezone=America/Los_Angeles"})
+    assert_rows(resp, [{"id": 1, "at": "2024-01-01T04:00:00-08:00"}])
+    assert resp.headers["Preference-Applied"] == "timezone=America/Los_Angeles"
+
+
+def test_default_timezone_is_the_database_one(api: Gateway) -> None:
+    assert_rows(api.get("/events_tz"), [{"id": 1, "at": "2024-01-01T12:00:00+00:00"}])
+
+
+def test_unknown_timezone_is_ignored(api: Gateway) -> None:
+    resp = api.get("/events_tz", headers={"Prefer": "timezone=Nowhere/Atlantis"})
+    assert_rows(resp, [{"id": 1, "at": "2024-01-01T12:00:00+00:00"}])
+    assert "Preference-Applied" not in resp.headers
+
+
+def test_unknown_timezone_with_strict_handling_is_400(api: Gateway) -> None:
+    assert_error(
+        api.get("/events_tz", headers={"Prefer": "handling=strict, timezone=Nowhere/Atlantis"}),
+        400,
+        "PGRST122",
+        "Invalid preferences given with handling=strict",
+        "Invalid preferences: timezone=Nowhere/Atlantis",
+    )
+
+
+def test_timezone_does_not_leak_into_the_next_request(api: Gateway) -> None:
+    api.get("/events_tz", headers={"Prefer": "timezone=Asia/Tokyo"})
+    assert_rows(api.get("/events_tz"), [{"id": 1, "at": "2024-01-01T12:00:00+00:00"}])
