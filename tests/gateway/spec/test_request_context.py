@@ -144,3 +144,23 @@ def test_pre_request_sees_the_role_and_claims(pre_request_gateway: Gateway) -> N
     token = mint_jwt({"role": "gw_user", "exp": int(time.time()) + 60})
     ctx = context(pre_request_gateway, headers=bearer(token))
     assert (ctx["role"], ctx["pre_request"]) == ("gw_user", "yes")
+
+
+def test_the_same_header_twice(api: Gateway) -> None:
+    resp = api.get("/rpc/set_cookie_twice")
+    assert resp.status_code == 204
+    assert "Content-Type" not in resp.headers
+    assert resp.raw.headers.getlist("Set-Cookie") == [
+        "sessionid=38afes7a8; HttpOnly; Path=/",
+        "id=a3fWa; Expires=Wed, 21 Oct 2015 07:28:00 GMT; Secure; HttpOnly",
+    ]
+
+
+def test_malformed_response_headers_is_pgrst111(api: Gateway) -> None:
+    assert_error(
+        api.get("/rpc/bad_guc_headers"),
+        500,
+        "PGRST111",
+        "response.headers guc must be a JSON array composed of objects with a single key and a"
+        " string value",
+    )

@@ -167,3 +167,25 @@ def test_function_in_second_schema_via_accept_profile(api: Gateway) -> None:
     resp = api.post("/rpc/get_version", json={}, headers={"Content-Profile": "v2"})
     assert_json(resp, 200, "v2", headers={"Content-Profile": "v2"})
     assert_json(api.get("/rpc/get_version"), 200, "test", headers={"Content-Profile": "test"})
+
+
+def test_argument_and_filter_with_the_same_name(api: Gateway) -> None:
+    assert_json(api.get("/rpc/items_below?id=5&id=gt.2"), 200, ids(3, 4))
+    assert_json(api.get("/rpc/items_below?id=5&id=not.in.(1,3)"), 200, ids(2, 4))
+
+
+def test_columns_limits_the_json_keys_used_as_arguments(api: Gateway) -> None:
+    resp = api.post(
+        "/rpc/sayhello?columns=name",
+        json={"name": "John", "smth": "here", "other": "stuff", "fake_id": 13},
+    )
+    assert_json(resp, 200, "Hello, John")
+
+
+def test_form_urlencoded_arguments(api: Gateway) -> None:
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    assert_json(api.post("/rpc/add_them", data="a=1&b=2", headers=form), 200, 3)
+    assert_json(
+        api.post("/rpc/variadic_param", data="v=hi&v=there", headers=form), 200, ["hi", "there"]
+    )
+    assert_json(api.post("/rpc/variadic_param", data="", headers=form), 200, [])
