@@ -88,6 +88,9 @@ def run(settings: Settings) -> int:
             f"  REST API   {base}/api/\n"
             f"  health     {base}/api/health\n"
             f"  database   {target.db.url if target.cluster else '(DATABASE_URL)'}\n"
+            "  demo token (accounts in docs/data-model.md, 'Demo data and getting a token'):\n"
+            f"    curl -s -X POST {base}/api/rpc/login -H 'Content-Type: application/json' \\\n"
+            """      -d '{"email":"alice@demo.taproot.dev","password":"alice-demo-password"}'\n"""
             "Press Ctrl-C to stop.",
             file=sys.stderr,
         )
