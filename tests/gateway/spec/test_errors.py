@@ -205,3 +205,25 @@ def test_errors_carry_proxy_status(
     assert resp.status_code >= 400
     assert resp.json()["code"] == code
     assert resp.headers["Proxy-Status"] == f"PostgREST; error={code}"
+
+
+def test_raise_pgrst_without_detail_is_pgrst121(api: Gateway) -> None:
+    assert_error(
+        api.get("/rpc/raise_pgrst_missing_detail"),
+        500,
+        "PGRST121",
+        "Could not parse JSON in the \"RAISE SQLSTATE 'PGRST'\" error",
+        "DETAIL is missing in the RAISE statement",
+        "DETAIL must be a JSON object with obligatory keys: 'status', 'headers'"
+        " and optional key: 'status_text'.",
+    )
+
+
+def test_raise_pgrst_with_status_text(api: Gateway) -> None:
+    # ASGI cannot carry a custom reason phrase, so only status, headers and body are pinned.
+    assert_json(
+        api.get("/rpc/raise_pgrst_status_text"),
+        404,
+        {"code": "123", "message": "ABC", "details": None, "hint": None},
+        headers={"X-Header": "str"},
+    )

@@ -148,3 +148,40 @@ def test_execute_privilege_is_enforced(api: Gateway) -> None:
         "42501",
         "permission denied for function privileged_fn",
     )
+
+
+def test_no_single_unnamed_text_function(api: Gateway) -> None:
+    assert_error(
+        api.post("/rpc/add_them", data=b"a simple text", headers={"Content-Type": "text/plain"}),
+        404,
+        "PGRST202",
+        "Could not find the function test.add_them in the schema cache",
+        "Searched for the function test.add_them with a single unnamed text parameter,"
+        " but no matches were found in the schema cache.",
+    )
+
+
+def test_no_single_unnamed_bytea_function(api: Gateway) -> None:
+    resp = api.post(
+        "/rpc/add_them", data=b"\x00\x01", headers={"Content-Type": "application/octet-stream"}
+    )
+    assert_error(
+        resp,
+        404,
+        "PGRST202",
+        "Could not find the function test.add_them in the schema cache",
+        "Searched for the function test.add_them with a single unnamed bytea parameter,"
+        " but no matches were found in the schema cache.",
+    )
+
+
+def test_json_body_that_matches_no_parameters(api: Gateway) -> None:
+    assert_error(
+        api.post("/rpc/add_them", json={"x": 1, "y": 2}),
+        404,
+        "PGRST202",
+        "Could not find the function test.add_them(x, y) in the schema cache",
+        "Searched for the function test.add_them with parameters x, y or with a single unnamed"
+        " json/jsonb parameter, but no matches were found in the schema cache.",
+        "Perhaps you meant to call the function test.add_them(a, b)",
+    )
