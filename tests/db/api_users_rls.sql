@@ -1,6 +1,6 @@
 -- api.users: role x command matrix, invitations by admins, and validation.
 BEGIN;
-SELECT plan(32);
+SELECT plan(36);
 SELECT tests.make_world();
 
 -- anon: nothing (PostgREST answers 401).
@@ -80,6 +80,17 @@ SELECT is(tests.affected_rows($$UPDATE api.users SET email = 'outsider2@example.
           1::bigint, 'the service role changes emails');
 SELECT is(tests.affected_rows($$DELETE FROM api.users WHERE email = 'svc@example.com'$$), 1::bigint,
           'the service role deletes users');
+
+SELECT is(tests.affected_rows($$DELETE FROM api.users WHERE id = tests.uid('member_a')$$), 1::bigint,
+          'deleting a user removes their memberships');
+SELECT throws_ok($$DELETE FROM api.users WHERE id = tests.uid('owner_a')$$, '23514',
+                 'the last owner of a workspace cannot leave or be demoted',
+                 'but not the last owner of a workspace');
+SELECT tests.clear_authentication();
+SELECT ok((SELECT created_by IS NULL FROM api.documents WHERE id = tests.uid('doc_a1')),
+          'their documents stay, without an author');
+SELECT ok((SELECT requested_by IS NULL FROM api.ai_requests WHERE id = tests.uid('request_a1')),
+          'their AI requests stay, without a requester');
 
 -- worker and analyst: nothing.
 SELECT tests.authenticate_as('worker');
