@@ -166,3 +166,50 @@ def test_options_allow(api: Gateway, path: str, allow: str) -> None:
 
 def test_options_on_unknown_table_is_404(api: Gateway) -> None:
     assert api.options("/xyzzy_nothing_like_it").status_code == 404
+
+
+def test_function_get_parameters_are_its_arguments(anon_doc: dict[str, Any]) -> None:
+    assert anon_doc["paths"]["/rpc/getitemrange"]["get"]["parameters"] == [
+        {"format": "bigint", "in": "query", "name": "min", "required": True, "type": "integer"},
+        {"format": "bigint", "in": "query", "name": "max", "required": True, "type": "integer"},
+    ]
+
+
+def test_function_arguments_with_defaults_are_optional(anon_doc: dict[str, Any]) -> None:
+    assert anon_doc["paths"]["/rpc/many_defaults"]["get"]["parameters"] == [
+        {"format": "integer", "in": "query", "name": "a", "required": True, "type": "integer"},
+        {"format": "text", "in": "query", "name": "b", "required": False, "type": "string"},
+        {"format": "boolean", "in": "query", "name": "c", "required": False, "type": "boolean"},
+    ]
+
+
+def test_function_post_body_schema(anon_doc: dict[str, Any]) -> None:
+    post = anon_doc["paths"]["/rpc/getitemrange"]["post"]
+    assert post["tags"] == ["(rpc) getitemrange"]
+    assert post["parameters"][0]["schema"] == {
+        "required": ["min", "max"],
+        "properties": {
+            "min": {"format": "bigint", "type": "integer"},
+            "max": {"format": "bigint", "type": "integer"},
+        },
+        "type": "object",
+        "description": (
+            "Items in a range\n\nReturns the items whose id is greater than min and at most max."
+        ),
+    }
+
+
+def test_table_operations_are_tagged_with_the_table(anon_doc: dict[str, Any]) -> None:
+    path = anon_doc["paths"]["/openapi_doc"]
+    assert path["get"]["tags"] == ["openapi_doc"]
+    assert path["post"]["tags"] == ["openapi_doc"]
+
+
+def test_json_and_array_columns(anon_doc: dict[str, Any]) -> None:
+    properties = anon_doc["definitions"]["complex_items"]["properties"]
+    assert properties["settings"] == {"format": "jsonb"}
+    assert properties["arr_data"] == {
+        "format": "integer[]",
+        "type": "array",
+        "items": {"type": "integer"},
+    }
