@@ -93,20 +93,25 @@ class App:
     # --- HTTP -------------------------------------------------------------------------
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = time.perf_counter()
+        origin = _header(scope, b"origin")
         try:
+            if origin is not None and scope["method"] == "OPTIONS":
+                preflight = cors_preflight(scope)
+                if preflight is not None:
+                    await _send(send, preflight, scope)
+                    self.metrics.observe(200, time.perf_counter() - started)
+                    return
             resp = await self._route(scope, receive)
         except ApiError as err:
             resp = response.error_response(err)
         except Exception:
             log.exception("unexpected error on %s %s", scope.get("method"), scope.get("path"))
             resp = response.error_response(errors.internal())
-        if scope.get("method") == "HEAD":
-            body = b""
-        else:
-            body = resp.body
-            resp.headers.append((b"content-length", str(len(body)).encode()))
-        await send({"type": "http.response.start", "status": resp.status, "headers": resp.headers})
-        await send({"type": "http.response.body", "body": body})
+        if origin is not None:
+            if not any(k == b"access-control-allow-origin" for k, _ in resp.headers):
+                resp.headers.append((b"access-control-allow-origin", b"*"))
+            resp.headers.append((b"access-control-expose-headers", CORS_EXPOSED))
+        await _send(send, resp, scope)
         self.metrics.observe(resp.status, time.perf_counter() - started)
 
     async def _route(self, scope: Scope, receive: Receive) -> Response:
@@ -266,7 +271,11 @@ class App:
             self.reloader.request_reload()
             raise errors.no_schema_cache()
         action = plan.plan(
-            api_req, cache, self.config.db_max_rows, self.config.openapi_mode != "disabled"
+            api_req,
+            cache,
+            self.config.db_max_rows,
+            self.config.openapi_mode != "disabled",
+            self.config.db_aggregates_enabled,
         )
         if action.kind == "info":
             return response.info_response(action.allow)
@@ -392,6 +401,49 @@ class App:
             schema_description=cache.schema_descriptions.get(req.schema),
         )
         return response.openapi_response(req, doc, headers_only)
+
+
+# CORS as PostgREST configures wai-cors: any origin, these methods and exposed headers.
+CORS_EXPOSED = (
+    b"Content-Encoding, Content-Location, Content-Range, Content-Type, "
+    b"Date, Location, Server, Transfer-Encoding, Range-Unit"
+)
+CORS_METHODS = b"GET, POST, PATCH, PUT, DELETE, OPTIONS, HEAD"
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope["headers"]:
+        if key == name:
+            return str(value.decode("latin-1"))
+    return None
+
+
+def cors_preflight(scope: Scope) -> Response | None:
+    """A preflight (OPTIONS with Access-Control-Request-Method) is answered before auth."""
+    if _header(scope, b"access-control-request-method") is None:
+        return None
+    requested = _header(scope, b"access-control-request-headers") or ""
+    names = [h.strip() for h in requested.split(",") if h.strip()]
+    allow = ", ".join(["Authorization", *names, "Accept", "Accept-Language", "Content-Language"])
+    return Response(
+        200,
+        [
+            (b"access-control-allow-origin", b"*"),
+            (b"access-control-allow-methods", CORS_METHODS),
+            (b"access-control-allow-headers", allow.encode("latin-1")),
+            (b"access-control-max-age", b"86400"),
+        ],
+    )
+
+
+async def _send(send: Send, resp: Response, scope: Scope) -> None:
+    if scope.get("method") == "HEAD":
+        body = b""
+    else:
+        body = resp.body
+        resp.headers.append((b"content-length", str(len(body)).encode()))
+    await send({"type": "http.response.start", "status": resp.status, "headers": resp.headers})
+    await send({"type": "http.response.body", "body": body})
 
 
 def create_app(config: Config) -> App:

@@ -35,6 +35,7 @@ _DEFAULTS: dict[str, str] = {
     "db-channel": "pgrst",
     "db-channel-enabled": "true",
     "db-prepared-statements": "true",
+    "db-aggregates-enabled": "false",
     "jwt-secret": "",
     "jwt-secret-is-base64": "false",
     "jwt-aud": "",
@@ -69,6 +70,7 @@ class Config:
     db_channel: str
     db_channel_enabled: bool
     db_prepared_statements: bool
+    db_aggregates_enabled: bool
     jwt_secret: bytes | None
     jwt_jwks: dict[str, Any] | None
     jwt_aud: str | None
@@ -290,6 +292,7 @@ def _build(v: dict[str, str]) -> Config:
         db_channel=v["db-channel"],
         db_channel_enabled=_bool("db-channel-enabled", v["db-channel-enabled"]),
         db_prepared_statements=_bool("db-prepared-statements", v["db-prepared-statements"]),
+        db_aggregates_enabled=_bool("db-aggregates-enabled", v["db-aggregates-enabled"]),
         jwt_secret=secret,
         jwt_jwks=jwks,
         jwt_aud=v["jwt-aud"].strip() or None,

@@ -40,6 +40,8 @@ CONTENT_TYPES: dict[str, bytes] = {
     "openapi": b"application/openapi+json; charset=utf-8",
     "text": b"text/plain; charset=utf-8",
     "octet": b"application/octet-stream",
+    "json-stripped": b"application/vnd.pgrst.array+json;nulls=stripped; charset=utf-8",
+    "object-stripped": b"application/vnd.pgrst.object+json;nulls=stripped; charset=utf-8",
 }
 
 # Casts PostgreSQL's grammar accepts besides pg_type names (select=col::int).
@@ -82,9 +84,11 @@ class CField:
 
 @dataclass(frozen=True, slots=True)
 class CSelect:
-    field: CField | None  # None: "*"
+    field: CField | None  # None: "*" (or count())
     cast: str | None = None
-    alias: str | None = None  # the output name, when it differs from the column's
+    alias: str | None = None  # a user-chosen output name (alias, JSON key)
+    aggregate: str | None = None
+    aggregate_cast: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,7 +208,11 @@ def _star(columns: dict[str, Column]) -> tuple[str, ...]:
 
 
 def _select(
-    items: tuple[SelectItem, ...], columns: dict[str, Column], relation: str, cache: SchemaCache
+    items: tuple[SelectItem, ...],
+    columns: dict[str, Column],
+    relation: str,
+    cache: SchemaCache,
+    aggregates: bool = False,
 ) -> tuple[CSelect, ...]:
     out: list[CSelect] = []
     for item in items:
@@ -215,14 +223,24 @@ def _select(
                 else errors.not_implemented("spread embedding is not supported yet")
             )
         assert isinstance(item, SelectField)
+        if item.aggregate is not None and not aggregates:
+            raise errors.aggregates_not_allowed()
         if item.field.name == "*":
-            out.append(CSelect(None))
+            out.append(
+                CSelect(None, None, item.alias, item.aggregate, _cast(item.aggregate_cast, cache))
+            )
             continue
         cf = _field(columns, relation, item.field)
         alias = item.alias or _output_name(item.field)
-        if alias is None and item.cast is not None:
-            alias = item.field.name
-        out.append(CSelect(cf, _cast(item.cast, cache), alias))
+        out.append(
+            CSelect(
+                cf,
+                _cast(item.cast, cache),
+                alias,
+                item.aggregate,
+                _cast(item.aggregate_cast, cache),
+            )
+        )
     return tuple(out)
 
 
@@ -282,10 +300,11 @@ def negotiate(
 ) -> tuple[Media, bool]:
     for mt in accept:
         if mt.type in ("*/*", "application/*") and mt.type not in offers:
-            return default, mt.nulls_stripped
+            return default, False
         media = offers.get(mt.type)
         if media is not None:
-            return media, mt.nulls_stripped
+            # nulls=stripped means something only on PostgREST's vendor types
+            return media, mt.nulls_stripped and mt.type.startswith("application/vnd.pgrst.")
     raise errors.media_type([str(m) for m in accept])
 
 
@@ -311,13 +330,17 @@ def _count(req: ApiRequest) -> Literal["exact", "planned", "estimated"] | None:
 
 
 def plan(
-    req: ApiRequest, cache: SchemaCache, max_rows: int | None = None, openapi_enabled: bool = True
+    req: ApiRequest,
+    cache: SchemaCache,
+    max_rows: int | None = None,
+    openapi_enabled: bool = True,
+    aggregates_enabled: bool = False,
 ) -> ActionPlan:
     if req.target == "root":
         return _plan_root(req, openapi_enabled)
     if req.target == "relation":
-        return _plan_relation(req, cache, max_rows)
-    return _plan_call(req, cache, max_rows)
+        return _plan_relation(req, cache, max_rows, aggregates_enabled)
+    return _plan_call(req, cache, max_rows, aggregates_enabled)
 
 
 def _plan_root(req: ApiRequest, openapi_enabled: bool) -> ActionPlan:
@@ -347,7 +370,9 @@ def _table(req: ApiRequest, cache: SchemaCache) -> Table:
     return table
 
 
-def _plan_relation(req: ApiRequest, cache: SchemaCache, max_rows: int | None) -> ActionPlan:
+def _plan_relation(
+    req: ApiRequest, cache: SchemaCache, max_rows: int | None, aggregates: bool
+) -> ActionPlan:
     table = _table(req, cache)
     if req.method == "OPTIONS":
         allow = ["OPTIONS,GET,HEAD"]
@@ -372,7 +397,7 @@ def _plan_relation(req: ApiRequest, cache: SchemaCache, max_rows: int | None) ->
     read = ReadPlan(
         schema=table.schema,
         name=table.name,
-        select=_select(req.select, columns, table.name, cache),
+        select=_select(req.select, columns, table.name, cache, aggregates),
         where=_where(req, filters, columns, table.name),
         order=_order(req.order.get((), ()), columns, table.name),
         range=_range(req, max_rows),
@@ -452,7 +477,7 @@ def _no_rpc(
 
 
 def _plan_call(  # noqa: PLR0912, PLR0915 - one decision list, read top to bottom
-    req: ApiRequest, cache: SchemaCache, max_rows: int | None
+    req: ApiRequest, cache: SchemaCache, max_rows: int | None, aggregates: bool
 ) -> ActionPlan:
     fns = cache.functions.get((req.schema, req.name), ())
     is_post = req.method == "POST"
@@ -512,7 +537,7 @@ def _plan_call(  # noqa: PLR0912, PLR0915 - one decision list, read top to botto
     columns = fn.ret_columns or {}
     if fn.returns_composite or req.has_select:
         select = (
-            _select(req.select, columns, fn.name, cache)
+            _select(req.select, columns, fn.name, cache, aggregates)
             if fn.returns_composite
             else (CSelect(None),)
         )

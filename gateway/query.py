@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from gateway.plan import ActionPlan, CField, CFilter, CLogic, COrder, ReadPlan
+from gateway.plan import ActionPlan, CField, CFilter, CLogic, COrder, CSelect, ReadPlan
 from gateway.request import Range
 from gateway.syntax import FTS_OPS, SIMPLE_OPS, JsonOp, OpExpr
 
@@ -152,46 +152,68 @@ def _limit(rng: Range, p: _Params) -> str:
     return sql
 
 
-def _select_list(table: str, read: ReadPlan, p: _Params) -> str:
-    """The select list; with user-chosen output names (aliases, JSON keys) one JSON
-    object per row whose keys are bind parameters, so no request text becomes SQL."""
-    select = read.select
-    if any(s.alias is not None for s in select):
-        return _keyed_row(table, read, p)
-    items = []
-    for s in select:
-        if s.field is None:
-            items.append(f"{table}.*")
-            continue
+def _item_expr(table: str, s: CSelect, p: _Params) -> str:
+    if s.aggregate == "count" and s.field is None:
+        expr = "COUNT(*)"
+    else:
+        assert s.field is not None
         expr = _field(table, s.field, p)
         if s.cast is not None:
             expr = f"CAST({expr} AS {s.cast})"
-        items.append(expr)
-    return ", ".join(items)
+        if s.aggregate is not None:
+            expr = f"{s.aggregate.upper()}({expr})"
+    if s.aggregate_cast is not None:
+        expr = f"CAST({expr} AS {s.aggregate_cast})"
+    return expr
+
+
+def _select_list(table: str, read: ReadPlan, p: _Params) -> tuple[str, str]:
+    """The select list and its GROUP BY (when aggregates are used). With user-chosen
+    output names (aliases, JSON keys) one JSON object per row whose keys are bind
+    parameters, so no request text becomes SQL."""
+    select = read.select
+    keyed = any(s.alias is not None for s in select)
+    items: list[tuple[str | None, str]] = []  # (output name parameter or None, expression)
+    group: list[str] = []
+    aggregated = any(s.aggregate is not None for s in select)
+    for s in select:
+        if s.field is None and s.aggregate is None:
+            if keyed:
+                items.extend((p.add(name), f"{table}.{ident(name)}") for name in read.star_columns)
+            else:
+                items.append((None, f"{table}.*"))
+            group.extend(f"{table}.{ident(name)}" for name in read.star_columns)
+            continue
+        expr = _item_expr(table, s, p)
+        if s.aggregate is None:
+            group.append(expr)
+        elif not keyed:
+            expr += f" AS {ident(s.aggregate)}"
+        if keyed:
+            assert s.field is not None or s.aggregate is not None
+            name = s.alias or s.aggregate or (s.field.name if s.field else "")
+            items.append((p.add(name), expr))
+        else:
+            items.append((None, expr))
+    group_by = f" GROUP BY {', '.join(group)}" if aggregated and group else ""
+    if not keyed:
+        return ", ".join(expr for _, expr in items), group_by
+    return _keyed_row([(str(k), v) for k, v in items]), group_by
 
 
 _MAX_PAIRS = 50  # json_build_object takes at most 100 arguments
 
 
-def _keyed_row(table: str, read: ReadPlan, p: _Params) -> str:
-    pairs: list[str] = []
-    for s in read.select:
-        if s.field is None:
-            pairs.extend(
-                f"{p.add(name)}::text, {table}.{ident(name)}" for name in read.star_columns
-            )
-            continue
-        expr = _field(table, s.field, p)
-        if s.cast is not None:
-            expr = f"CAST({expr} AS {s.cast})"
-        pairs.append(f"{p.add(s.alias if s.alias is not None else s.field.name)}::text, {expr}")
-    chunks = [pairs[i : i + _MAX_PAIRS] for i in range(0, len(pairs), _MAX_PAIRS)] or [[]]
-    objects = [f"json_build_object({', '.join(chunk)})" for chunk in chunks]
-    if len(objects) == 1:
-        return f"{objects[0]} AS pgrst_row"
-    # more than 50 output columns: merge the objects, keeping their key order
-    merged = " || ".join(f"({o})::jsonb" for o in objects)
-    return f"({merged})::json AS pgrst_row"
+def _keyed_row(items: list[tuple[str, str]]) -> str:
+    if len(items) <= _MAX_PAIRS:
+        pairs = ", ".join(f"{k}::text, {v}" for k, v in items)
+        return f"json_build_object({pairs}) AS pgrst_row"
+    # more than 50 output columns: an ordered aggregate over the pairs
+    values = ", ".join(f"({n}, {k}::text, to_json({v}))" for n, (k, v) in enumerate(items))
+    return (
+        "(SELECT json_object_agg(pgrst_kv.k, pgrst_kv.v ORDER BY pgrst_kv.n) FROM "
+        f"(VALUES {values}) AS pgrst_kv(n, k, v)) AS pgrst_row"
+    )
 
 
 # --- bodies -------------------------------------------------------------------------------
@@ -268,7 +290,7 @@ def build(plan: ActionPlan) -> Statement:
 def _read(plan: ActionPlan, read: ReadPlan) -> Statement:
     p = _Params()
     table = qualified(read.schema, read.name)
-    select = _select_list(table, read, p)
+    select, group_by = _select_list(table, read, p)
     where = where_clause(table, read.where, p)
     order = _order(table, read.order, p)
     limit = _limit(read.range, p)
@@ -282,7 +304,7 @@ def _read(plan: ActionPlan, read: ReadPlan) -> Statement:
         if plan.count in ("exact", "estimated"):
             total = f"(SELECT pg_catalog.count(*) FROM {table}{where})"
     sql = (
-        f"WITH pgrst_source AS (SELECT {select} FROM {table}{where}{order}{limit}) "
+        f"WITH pgrst_source AS (SELECT {select} FROM {table}{where}{group_by}{order}{limit}) "
         f"SELECT {total} AS total, pg_catalog.count({_T})::bigint AS page_total, "
         f"{_body(plan, False, False)} AS body{_TAIL} "
         f"FROM (SELECT * FROM pgrst_source) {_T}"
@@ -337,10 +359,10 @@ def _call(plan: ActionPlan) -> Statement:  # noqa: PLR0912, PLR0915 - one case p
     alias = ident(fn.name)
     scalar = not fn.returns_composite
     if fn.returns_composite:
-        select = _select_list(alias, read, p)
+        select, group_by = _select_list(alias, read, p)
         where = where_clause(alias, read.where, p)
         order = _order(alias, read.order, p)
-        source = f"SELECT {select} FROM {from_args}{func} {alias}{where}{order}"
+        source = f"SELECT {select} FROM {from_args}{func} {alias}{where}{group_by}{order}"
     elif fn.returns_set:
         source = f"SELECT pgrst_scalar FROM {from_args}{func} pgrst_scalar"
     else:

@@ -115,7 +115,8 @@ def read_response(
     if is_void:
         status = 204
     else:
-        headers.append((b"content-type", CONTENT_TYPES[plan.media]))
+        media = f"{plan.media}-stripped" if plan.nulls_stripped else plan.media
+        headers.append((b"content-type", CONTENT_TYPES.get(media, CONTENT_TYPES[plan.media])))
         headers += _profile(req)
     status, headers = _override(status, headers, result)
     if status == 416 and result.guc_status is None:

@@ -43,6 +43,7 @@ FTS_OPS = {
     "phfts": "phraseto_tsquery",
     "wfts": "websearch_to_tsquery",
 }
+AGGREGATES = ("sum", "avg", "max", "min", "count")
 TRILEANS = {"null": "NULL", "true": "TRUE", "false": "FALSE", "unknown": "UNKNOWN"}
 
 
@@ -64,6 +65,8 @@ class SelectField:
     field: Field
     cast: str | None = None
     alias: str | None = None
+    aggregate: str | None = None  # sum, avg, max, min, count (PostgREST 12)
+    aggregate_cast: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -279,6 +282,24 @@ def _select_end(p: _Parser, depth: int = 0, after_name: bool = False) -> None:
     p.fail_unexpected(f'"->", "::", {close}"," or end of input', single_quotes=True)
 
 
+def _embed_params(p: _Parser) -> tuple[str | None, Literal["left", "inner"] | None]:
+    """`!hint`, `!inner`/`!left`, in either order."""
+    hint: str | None = None
+    join: Literal["left", "inner"] | None = None
+    for _ in range(2):
+        if not p.eat("!"):
+            break
+        mark = p.pos
+        if p.eat("inner") and (p.peek("(") or p.peek("!")):
+            join = "inner"
+        elif (p.pos == mark) and p.eat("left") and (p.peek("(") or p.peek("!")):
+            join = "left"
+        else:
+            p.pos = mark
+            hint = p.field_name()
+    return hint, join
+
+
 def _select_item(p: _Parser, depth: int) -> SelectItem:
     p.ws()
     if p.eat("*"):
@@ -297,19 +318,13 @@ def _select_item(p: _Parser, depth: int) -> SelectItem:
         if p.eat("*"):  # "alias:*" is not valid, as in PostgREST
             raise p.fail("unexpected '*' after alias", start)
         name = p.field_name()
-    hint: str | None = None
-    join: Literal["left", "inner"] | None = None
-    for _ in range(2):
-        if not p.eat("!"):
-            break
-        mark = p.pos
-        if p.eat("inner") and (p.peek("(") or p.peek("!")):
-            join = "inner"
-        elif (p.pos == mark) and p.eat("left") and (p.peek("(") or p.peek("!")):
-            join = "left"
-        else:
-            p.pos = mark
-            hint = p.field_name()
+    hint, join = _embed_params(p)
+    if name == "count" and p.peek("()"):
+        p.pos += 2
+        agg_cast = p.identifier() if p.eat("::") else None
+        p.ws()
+        _select_end(p, depth)
+        return SelectField(Field("*"), None, alias, "count", agg_cast)
     if p.peek("("):
         p.pos += 1
         children = _select_forest(p, depth + 1)
@@ -319,16 +334,27 @@ def _select_item(p: _Parser, depth: int) -> SelectItem:
         return SelectRelation(name, children, alias, hint, join, spread)
     if spread or hint is not None or join is not None:
         p.fail_unexpected('"("')
+    return _field_select(p, depth, name, alias)
+
+
+def _field_select(p: _Parser, depth: int, name: str, alias: str | None) -> SelectField:
+    """After a column name: JSON path, cast, aggregate and its cast."""
     path = p.json_path()
     cast: str | None = None
     if p.eat("::"):
         cast = p.identifier()
         if not cast:
             p.fail_unexpected("letter or digit")
+    aggregate = agg_cast = None
+    for func in AGGREGATES:
+        if p.eat(f".{func}()"):
+            aggregate = func
+            if p.eat("::"):
+                agg_cast = p.identifier()
+            break
     p.ws()
-    _select_end(p, depth, after_name=not path and cast is None)
-    del start
-    return SelectField(Field(name, path), cast, alias)
+    _select_end(p, depth, after_name=not path and cast is None and aggregate is None)
+    return SelectField(Field(name, path), cast, alias, aggregate, agg_cast)
 
 
 # --- filters ------------------------------------------------------------------------------
