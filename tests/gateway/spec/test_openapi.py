@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from tests.gateway.conftest import Gateway, user_headers
-from tests.gateway.spec._http import OPENAPI_CT, body_json
+from tests.gateway.conftest import Gateway, GatewayFactory, user_headers
+from tests.gateway.spec._http import OPENAPI_CT, assert_error, body_json
 
 GET_PARAMETERS = [
     {"$ref": "#/parameters/select"},
@@ -213,3 +213,25 @@ def test_json_and_array_columns(anon_doc: dict[str, Any]) -> None:
         "type": "array",
         "items": {"type": "integer"},
     }
+
+
+@pytest.fixture(scope="module")
+def no_openapi(start_gateway: GatewayFactory) -> Gateway:
+    return start_gateway(PGRST_OPENAPI_MODE="disabled")
+
+
+def test_disabled_openapi_is_404_pgrst126(no_openapi: Gateway) -> None:
+    assert_error(
+        no_openapi.get("/", headers={"Accept": "application/openapi+json"}),
+        404,
+        "PGRST126",
+        "Root endpoint metadata is disabled",
+    )
+    # Everything else keeps working.
+    assert no_openapi.get("/items?id=eq.1").json() == [{"id": 1}]
+
+
+def test_ignore_privileges_lists_everything(start_gateway: GatewayFactory) -> None:
+    doc = openapi(start_gateway(PGRST_OPENAPI_MODE="ignore-privileges"))
+    assert "/authors_only" in doc["paths"]
+    assert "/rpc/privileged_fn" in doc["paths"]

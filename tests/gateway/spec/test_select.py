@@ -195,3 +195,21 @@ def test_aggregates_are_disabled_by_default(api: Gateway) -> None:
             "PGRST123",
             "Use of aggregate functions is not allowed",
         )
+
+
+def test_nested_path_is_404_pgrst125(api: Gateway) -> None:
+    assert_error(
+        api.get("/items/extra"),
+        404,
+        "PGRST125",
+        "Invalid path specified in request URL",
+    )
+
+
+def test_unsupported_method_is_405_pgrst117(api: Gateway) -> None:
+    assert_error(
+        api.request("TRACE", "/items"),
+        405,
+        "PGRST117",
+        "Unsupported HTTP method: TRACE",
+    )
