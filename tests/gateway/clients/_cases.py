@@ -263,6 +263,12 @@ CASES = [
         2,
     ),
     Case(
+        "rpc_head_count",
+        lambda c: c.rpc("getitemrange", {"min": 2, "max": 4}, count="exact", head=True),
+        [],
+        2,
+    ),
+    Case(
         "rpc_get_with_array_argument",
         lambda c: c.rpc("array_param", {"arr": [1, 2, 3]}, get=True),
         6,
