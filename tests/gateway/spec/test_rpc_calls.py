@@ -42,6 +42,9 @@ def test_no_arguments_get_and_empty_post(api: Gateway) -> None:
     assert_json(api.get("/rpc/ret_setof_integers"), 200, [1, 2, 3])
     assert_json(api.post("/rpc/ret_setof_integers", data=b""), 200, [1, 2, 3])
     assert_json(api.post("/rpc/ret_setof_integers", json={}), 200, [1, 2, 3])
+    # An empty JSON body means "no arguments" for RPC (PostgREST #777).
+    empty_json = {"Content-Type": "application/json"}
+    assert_json(api.post("/rpc/ret_setof_integers", data=b"", headers=empty_json), 200, [1, 2, 3])
 
 
 def test_defaults_fill_omitted_arguments(api: Gateway) -> None:
