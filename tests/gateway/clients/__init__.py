@@ -1,0 +1,1 @@
+"""The `postgrest` Python client (sync and async) driven against the gateway."""

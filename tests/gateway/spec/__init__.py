@@ -1,0 +1,1 @@
+"""HTTP specs: what the gateway must answer, ported from PostgREST's own test suite."""
