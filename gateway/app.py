@@ -355,10 +355,7 @@ class App:
         rollback = tx_end.startswith("rollback")
         if tx_end.endswith("allow-override") and req.prefer.tx is not None:
             rollback = req.prefer.tx == "rollback"
-        cache = self.reloader.cache
         timezone = req.prefer.timezone
-        if timezone is not None and (cache is None or timezone not in cache.timezones):
-            timezone = None
         guc_headers = {k: v for k, v in headers.items() if k != "cookie"}
         return Context(
             role=auth.role,

@@ -281,9 +281,17 @@ def ambiguous_relationship(parent: str, child: str, details: Any, hint: str) -> 
     )
 
 
-def no_rpc(schema: str, name: str, keys: Sequence[str], details: str, hint: str | None) -> ApiError:
-    """PGRST202."""
-    params = " without parameters" if not keys else "(" + ", ".join(keys) + ")"
+def no_rpc(
+    schema: str,
+    name: str,
+    keys: Sequence[str],
+    details: str,
+    hint: str | None,
+    *,
+    single: bool = False,
+) -> ApiError:
+    """PGRST202. `single`: a text/xml/bytea body, which names no parameters."""
+    params = "" if single else " without parameters" if not keys else "(" + ", ".join(keys) + ")"
     return ApiError(
         404,
         "PGRST202",

@@ -35,7 +35,8 @@ def _split_comment(comment: str | None) -> tuple[str | None, str | None]:
 def _swagger_type(typ: str) -> dict[str, Any]:
     base = typ.split("(", maxsplit=1)[0].strip()
     if base.endswith("[]"):
-        return {"type": "array", "items": _swagger_type(base[:-2])}
+        item = _swagger_type(base[:-2])
+        return {"format": typ, "type": "array", "items": {"type": item.get("type", "string")}}
     if base in _INTEGER:
         return {"type": "integer", "format": typ}
     if base in _NUMBER:
@@ -146,11 +147,15 @@ def _table_path(table: Table) -> dict[str, Any]:
 
 def _function_path(fn: Function) -> dict[str, Any]:
     summary, description = _split_comment(fn.description)
-    props = {p.name: _swagger_type(p.type) for p in fn.params if p.name}
-    schema: dict[str, Any] = {"properties": props, "type": "object"}
-    required = sorted(fn.required)
+    named = [p for p in fn.params if p.name]
+    schema: dict[str, Any] = {}
+    required = [p.name for p in named if p.name in fn.required]
     if required:
         schema["required"] = required
+    schema["properties"] = {p.name: _swagger_type(p.type) for p in named}
+    schema["type"] = "object"
+    if fn.description:
+        schema["description"] = fn.description
     common: dict[str, Any] = {"tags": [f"(rpc) {fn.name}"]}
     if summary:
         common["summary"] = summary
@@ -172,25 +177,20 @@ def _function_path(fn: Function) -> dict[str, Any]:
         }
     }
     if fn.volatility != "v":
-        path["get"] = {
-            **common,
-            "parameters": [
-                {
-                    "format": p.type,
-                    "in": "query",
-                    "name": p.name,
-                    "required": p.name in fn.required,
-                    **(
-                        {"type": "array", "items": {"type": "string"}}
-                        if p.type.endswith("[]")
-                        else {"type": "string"}
-                    ),
-                }
-                for p in fn.params
-                if p.name
-            ],
-            "responses": {"200": {"description": "OK"}},
-        }
+        params = []
+        for p in named:
+            kind = _swagger_type(p.type)
+            param: dict[str, Any] = {
+                "format": p.type,
+                "in": "query",
+                "name": p.name,
+                "required": p.name in fn.required,
+                "type": kind.get("type", "string"),
+            }
+            if "items" in kind:
+                param["items"] = kind["items"]
+            params.append(param)
+        path["get"] = {**common, "parameters": params, "responses": {"200": {"description": "OK"}}}
     return path
 
 

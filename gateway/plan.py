@@ -16,7 +16,7 @@ from typing import Literal
 from gateway import errors
 from gateway._fuzzy import best as _fuzzy_best
 from gateway.errors import ApiError
-from gateway.request import ApiRequest, MediaType, Range, parse_filter
+from gateway.request import ApiRequest, MediaType, Range, parse_filter, split_query
 from gateway.schema_cache import Column, Function, SchemaCache, Table
 from gateway.syntax import (
     Field,
@@ -336,11 +336,21 @@ def plan(
     openapi_enabled: bool = True,
     aggregates_enabled: bool = False,
 ) -> ActionPlan:
+    _check_timezone(req, cache)
     if req.target == "root":
         return _plan_root(req, openapi_enabled)
     if req.target == "relation":
         return _plan_relation(req, cache, max_rows, aggregates_enabled)
     return _plan_call(req, cache, max_rows, aggregates_enabled)
+
+
+def _check_timezone(req: ApiRequest, cache: SchemaCache) -> None:
+    """An unknown Prefer: timezone is ignored, or a PGRST122 with handling=strict."""
+    prefs = req.prefer
+    if prefs.timezone is not None and prefs.timezone not in cache.timezones:
+        if prefs.handling == "strict":
+            raise errors.invalid_preferences([*prefs.invalid, f"timezone={prefs.timezone}"])
+        prefs.timezone = None
 
 
 def _plan_root(req: ApiRequest, openapi_enabled: bool) -> ActionPlan:
@@ -444,6 +454,9 @@ def _matching(fns: tuple[Function, ...], keys: set[str]) -> list[Function]:
     return out
 
 
+_SINGLE_ONLY = {"text/plain": "text", "text/xml": "xml", "application/octet-stream": "bytea"}
+
+
 def _no_rpc(
     req: ApiRequest, cache: SchemaCache, keys: list[str], fns: tuple[Function, ...], is_post: bool
 ) -> ApiError:
@@ -455,10 +468,13 @@ def _no_rpc(
         prms = " without parameters"
     if is_post and req.content_type == "application/json":
         prms += " or with a single unnamed json/jsonb parameter"
-    elif is_post and req.content_type == "text/plain":
-        prms = " with a single unnamed text parameter"
-    elif is_post and req.content_type == "application/octet-stream":
-        prms = " with a single unnamed bytea parameter"
+    elif is_post and req.content_type in _SINGLE_ONLY:
+        prms = f" with a single unnamed {_SINGLE_ONLY[req.content_type]} parameter"
+        details = (
+            f"Searched for the function {func}{prms}, but no matches were found in the "
+            "schema cache."
+        )
+        return errors.no_rpc(req.schema, req.name, [], details, None, single=True)
     details = (
         f"Searched for the function {func}{prms}, but no matches were found in the schema cache."
     )
@@ -493,36 +509,26 @@ def _plan_call(  # noqa: PLR0912, PLR0915 - one decision list, read top to botto
     if is_post:
         single = _single_unnamed(fns, req.content_type)
         keys: list[str] = []
-        if single is None:
-            if req.content_type not in ("application/json", ""):
-                if req.content_type == "application/x-www-form-urlencoded":
-                    raise errors.not_implemented("form-urlencoded RPC bodies are not supported")
-                raise _no_rpc(req, cache, [], fns, True)
-            keys = _json_keys(req.body)
+        filter_params = req.filter_params + req.params  # on POST every parameter filters
         if single is not None:
             fn = single
             call = CallPlan(single, "single", body=req.body)
+        elif req.content_type == "application/x-www-form-urlencoded":
+            pairs = [(k, v or "") for k, v in split_query(req.body)]
+            if req.columns is not None:
+                pairs = [(k, v) for k, v in pairs if k in req.columns]
+            fn, call = _query_call(req, cache, fns, pairs, True)
+        elif req.content_type not in ("application/json", ""):
+            raise _no_rpc(req, cache, [], fns, True)
         else:
+            keys = _json_keys(req.body)
+            if req.columns is not None:
+                keys = [k for k in keys if k in req.columns]
             fn = _resolve(req, cache, fns, keys, True)
             call = CallPlan(fn, "json" if keys else "none", arg_names=tuple(keys), body=req.body)
-        filter_params = req.filter_params
     else:
-        names = {p.name for fn in fns for p in fn.params}
-        filter_like = {k for k, _ in req.filter_params}
-        arg_pairs = [(k, v) for k, v in req.params if k in names or k not in filter_like]
-        filter_params = [(k, v) for k, v in req.filter_params if k not in names]
-        keys = list(dict.fromkeys(k for k, _ in arg_pairs))
-        fn = _resolve(req, cache, fns, keys, False)
-        by_name = {p.name: p for p in fn.params}
-        args: dict[str, str | list[str]] = {}
-        for k, v in arg_pairs:
-            if by_name[k].variadic:
-                existing = args.setdefault(k, [])
-                assert isinstance(existing, list)
-                existing.append(v)
-            else:
-                args[k] = v
-        call = CallPlan(fn, "query" if args else "none", args=list(args.items()))
+        filter_params = req.filter_params
+        fn, call = _query_call(req, cache, fns, req.params, False)
     read_only = req.method in ("GET", "HEAD") or fn.volatility != "v"
     offers = dict(_READ_OFFERS)
     if fn.returns_scalar and not fn.returns_set:
@@ -573,6 +579,29 @@ def _plan_call(  # noqa: PLR0912, PLR0915 - one decision list, read top to botto
         read_only=read_only,
         max_rows=max_rows,
     )
+
+
+def _query_call(
+    req: ApiRequest,
+    cache: SchemaCache,
+    fns: tuple[Function, ...],
+    pairs: list[tuple[str, str]],
+    is_post: bool,
+) -> tuple[Function, CallPlan]:
+    """Arguments given as key=value text (query string, form body); repeated keys fill a
+    VARIADIC parameter, otherwise the last one wins."""
+    keys = list(dict.fromkeys(k for k, _ in pairs))
+    fn = _resolve(req, cache, fns, keys, is_post)
+    by_name = {p.name: p for p in fn.params}
+    args: dict[str, str | list[str]] = {}
+    for k, v in pairs:
+        if by_name[k].variadic:
+            existing = args.setdefault(k, [])
+            assert isinstance(existing, list)
+            existing.append(v)
+        else:
+            args[k] = v
+    return fn, CallPlan(fn, "query" if args else "none", args=list(args.items()))
 
 
 def _json_keys(body: bytes) -> list[str]:

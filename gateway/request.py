@@ -124,8 +124,8 @@ class ApiRequest:
     order: dict[Path, tuple[OrderTerm, ...]]
     ranges: dict[Path, Range]
     top_range: Range
-    params: list[tuple[str, str]]  # every key=value not reserved (RPC arguments)
-    filter_params: list[tuple[str, str]]  # the top-level ones that look like filters
+    params: list[tuple[str, str]]  # RPC: top-level key=value that are not filters (arguments)
+    filter_params: list[tuple[str, str]]  # RPC: the top-level ones that look like filters
     columns: tuple[str, ...] | None
     on_conflict: tuple[str, ...] | None
     prefer: Preferences
@@ -284,7 +284,6 @@ def parse_query(  # noqa: PLR0912, PLR0915 - the classification table of QueryPa
                 # on tables and views every other parameter is a filter (PostgREST v12)
                 filters.append(parse_filter(key, value))
             elif looks_like_filter(value):
-                params.append((key, value))
                 filter_params.append((key, value))
             else:
                 params.append((key, value))

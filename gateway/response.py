@@ -69,7 +69,7 @@ def _preference_applied(req: ApiRequest, tx_applied: bool) -> Headers:
         tokens.append("tx=" + prefs.tx)
     if prefs.handling is not None:
         tokens.append("handling=" + prefs.handling)
-    if prefs.timezone is not None and tx_applied:
+    if prefs.timezone is not None:
         tokens.append("timezone=" + prefs.timezone)
     return [(b"preference-applied", ", ".join(tokens).encode())] if tokens else []
 

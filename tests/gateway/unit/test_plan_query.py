@@ -186,12 +186,22 @@ def test_rpc_not_found_messages(cache: SchemaCache) -> None:
 
 
 def test_rpc_get_arguments_and_filters(cache: SchemaCache) -> None:
-    p = planned(cache, "GET", "/rpc/search", "q=eq.cat&id=gt.1&select=id&order=id&limit=2")
-    assert p.call is not None and p.call.args == [("q", "eq.cat")]
+    # as in PostgREST, a value that looks like a filter is a filter, even for an argument
+    p = planned(cache, "GET", "/rpc/search", "q=cat&id=gt.1&select=id&order=id&limit=2")
+    assert p.call is not None and p.call.args == [("q", "cat")]
     st = query.build(p)
     assert '"q" := $1::text' in st.sql
     assert '"search"."id" > $2::text::bigint' in st.sql
-    assert st.params[:3] == ["eq.cat", "1", 2]
+    assert st.params[:3] == ["cat", "1", 2]
+
+
+def test_rpc_form_body_and_columns(cache: SchemaCache) -> None:
+    form = {"content-type": "application/x-www-form-urlencoded"}
+    p = planned(cache, "POST", "/rpc/total", headers=form, body=b"v=1&v=2")
+    assert p.call is not None and p.call.args == [("v", ["1", "2"])]
+    req = build("POST", "/rpc/add", b"columns=a", {}, [], b'{"a": 1, "zzz": 2}', cache.schemas)
+    chosen = plan(req, cache)
+    assert chosen.call is not None and chosen.call.arg_names == ("a",)
 
 
 def test_rpc_variadic_and_single_unnamed(cache: SchemaCache) -> None:
