@@ -191,3 +191,12 @@ def test_operator_parse_errors(api: Gateway, value: str, column: int, unexpected
         f'"failed to parse filter ({value})" (line 1, column {column})',
         f"unexpected {unexpected} expecting operator (eq, gt, ...)",
     )
+
+
+def test_is_not_null(api: Gateway) -> None:
+    # PostgREST 13 (#3747): `is.not_null`, any case; `not.is.not_null` is `is.null`.
+    assert_rows(
+        api.get("/no_pk?a=is.not_null&order=a"), [{"a": "1", "b": "0"}, {"a": "2", "b": "0"}]
+    )
+    assert_rows(api.get("/no_pk?a=not.is.not_null"), [{"a": None, "b": None}])
+    assert_rows(api.get("/types?select=id&flag=is.NoT_NuLl&order=id"), ids(1, 2))
