@@ -20,8 +20,9 @@ DEBIAN_PACKAGES = ("nodejs", "npm")
 APT_UPDATE = ("apt-get", "update", "-qq")
 APT_INSTALL = ("apt-get", "install", "-y", *DEBIAN_PACKAGES)
 NPM_CI = ("npm", "ci", "--no-audit", "--no-fund")
-# npm (7+) writes this hidden lockfile last when it installs: its age is the install's age.
-INSTALL_MARKER = Path("node_modules") / ".package-lock.json"
+# Written after a successful `npm ci` (which first deletes node_modules, marker included):
+# its age is the install's age, whatever mtimes npm leaves on the files it unpacks.
+INSTALL_MARKER = Path("node_modules") / ".taproot-npm-ci"
 
 
 def missing_tools() -> list[str]:
@@ -67,8 +68,8 @@ def ensure_node_packages(directory: Path) -> None:
     print(f"taproot: npm ci in {directory}", file=sys.stderr)
     _run(list(NPM_CI), cwd=directory)
     marker = directory / INSTALL_MARKER
-    if marker.exists():
-        marker.touch()  # npm may keep an older mtime; the install is as new as now
+    marker.parent.mkdir(exist_ok=True)  # a lockfile without dependencies installs nothing
+    marker.touch()
 
 
 def _run(argv: list[str], *, cwd: Path | None = None, env: dict[str, str] | None = None) -> None:

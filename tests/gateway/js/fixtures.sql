@@ -1,10 +1,10 @@
 -- Schema `jsclient`: what the postgrest-js suites and the TypeScript type generator
--- need beyond tests/gateway/fixtures/*.sql. Loaded into gateway_spec by the `jsclient`
--- fixture (tests/gateway/clients/conftest_js.py), idempotently: it drops and recreates
--- only this schema. Every kind of relationship for embedding (many-to-one, one-to-many,
--- one-to-one, many-to-many through a junction), columns of each Insert shape (default,
--- nullable, identity by default/always, generated), an enum, a composite type, an
--- updatable view and functions.
+-- need beyond tests/gateway/fixtures/*.sql. Loaded into gateway_spec once per session by
+-- tests/gateway/js/harness.py, idempotently: it drops and recreates only this schema.
+-- Every kind of relationship for embedding (many-to-one, one-to-many, one-to-one,
+-- many-to-many through a junction), columns of each Insert shape (default, nullable,
+-- identity by default/always, generated), an enum, a composite type, an updatable view
+-- and functions.
 DROP SCHEMA IF EXISTS jsclient CASCADE;
 CREATE SCHEMA jsclient;
 
