@@ -44,7 +44,13 @@ FTS_OPS = {
     "wfts": "websearch_to_tsquery",
 }
 AGGREGATES = ("sum", "avg", "max", "min", "count")
-TRILEANS = {"null": "NULL", "true": "TRUE", "false": "FALSE", "unknown": "UNKNOWN"}
+TRILEANS = {
+    "null": "NULL",
+    "not_null": "NOT NULL",  # PostgREST 13
+    "true": "TRUE",
+    "false": "FALSE",
+    "unknown": "UNKNOWN",
+}
 
 
 class GrammarError(Exception):

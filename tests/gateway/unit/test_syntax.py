@@ -101,6 +101,7 @@ def test_bad_json_path_message_matches_postgrest() -> None:
         ("isdistinct.2", OpExpr(False, "isdistinct", "2")),
         ("is.NULL", OpExpr(False, "is", "NULL")),
         ("is.unknown", OpExpr(False, "is", "UNKNOWN")),
+        ("is.Not_Null", OpExpr(False, "is", "NOT NULL")),
         ("in.(1,2,3)", OpExpr(False, "in", ("1", "2", "3"))),
         ('in.("a,b",c)', OpExpr(False, "in", ("a,b", "c"))),
         ("in.()", OpExpr(False, "in", ("",))),
