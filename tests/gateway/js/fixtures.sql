@@ -76,6 +76,13 @@ $$;
 CREATE FUNCTION jsclient.title_pairs() RETURNS TABLE (book integer, title text)
     LANGUAGE sql STABLE AS $$ SELECT id, title FROM jsclient.books ORDER BY id $$;
 
+-- A function that writes, called by POST /rpc (volatile): RPC writes work without
+-- the table write endpoints.
+CREATE FUNCTION jsclient.add_genre(id integer, name text) RETURNS integer
+    LANGUAGE sql VOLATILE AS $$
+    INSERT INTO jsclient.genres (id, name) VALUES (add_genre.id, add_genre.name) RETURNING id
+$$;
+
 -- The rows every test starts from; the writes suite restores them after each test.
 CREATE FUNCTION jsclient.reset() RETURNS void
     LANGUAGE sql VOLATILE AS $$
@@ -94,10 +101,12 @@ CREATE FUNCTION jsclient.reset() RETURNS void
     INSERT INTO jsclient.events (name, payload, scores) VALUES
         ('launch', '{"ok": true}', '{1.5,2}');
 $$;
-REVOKE EXECUTE ON FUNCTION jsclient.reset() FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION jsclient.reset(), jsclient.add_genre(integer, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION jsclient.add_genre(integer, text) TO gw_user;
 SELECT jsclient.reset();
 
 GRANT USAGE ON SCHEMA jsclient TO gw_anon, gw_user;
 GRANT SELECT ON ALL TABLES IN SCHEMA jsclient TO gw_anon, gw_user;
 GRANT INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA jsclient TO gw_user;
 GRANT USAGE ON ALL SEQUENCES IN SCHEMA jsclient TO gw_user;
+

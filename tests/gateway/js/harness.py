@@ -84,3 +84,23 @@ def run_cases(
     assert result.returncode == 0, f"node run.mjs {suite} failed:\n{result.stderr}"
     lines = [json.loads(line) for line in result.stdout.splitlines() if line.strip()]
     return {line.pop("case"): line for line in lines}
+
+
+def list_cases(suite: str) -> list[str]:
+    """The case names cases/<suite>.mjs exports, in order."""
+    node = shutil.which("node")
+    assert node is not None
+    script = (
+        f"const {{ default: suite }} = await import('./cases/{suite}.mjs')\n"
+        "console.log(JSON.stringify(Object.keys(suite)))"
+    )
+    result = subprocess.run(
+        [node, "--input-type=module", "-e", script],
+        cwd=JS_DIR,
+        capture_output=True,
+        text=True,
+        timeout=NODE_TIMEOUT,
+        check=True,
+    )
+    names: list[str] = json.loads(result.stdout)
+    return names
