@@ -200,3 +200,13 @@ def test_is_not_null(api: Gateway) -> None:
     )
     assert_rows(api.get("/no_pk?a=not.is.not_null"), [{"a": None, "b": None}])
     assert_rows(api.get("/types?select=id&flag=is.NoT_NuLl&order=id"), ids(1, 2))
+
+
+def test_operators_are_lower_case(api: Gateway) -> None:
+    assert_error(
+        api.get("/items?id=EQ.1"),
+        400,
+        "PGRST100",
+        '"failed to parse filter (EQ.1)" (line 1, column 1)',
+        'unexpected "E" expecting "not" or operator (eq, gt, ...)',
+    )

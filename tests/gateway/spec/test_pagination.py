@@ -216,3 +216,8 @@ def test_offset_one_past_total_with_count_is_416(api: Gateway) -> None:
     assert resp.status_code == 416
     assert resp.headers["Content-Range"] == "*/15"
     assert resp.json()["details"] == "An offset of 16 was requested, but there are only 15 rows."
+
+
+def test_unparsable_range_header_is_ignored(api: Gateway) -> None:
+    # RangeQuery.hs: a Range that does not match "first-[last]" means the whole range.
+    assert_rows(api.get("/items?order=id", headers=rng("abc")), ids(*ALL), "0-14/*")

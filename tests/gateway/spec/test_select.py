@@ -213,3 +213,14 @@ def test_unsupported_method_is_405_pgrst117(api: Gateway) -> None:
         "PGRST117",
         "Unsupported HTTP method: TRACE",
     )
+
+
+def test_spaces_around_select_commas(api: Gateway) -> None:
+    assert_rows(
+        api.get("/complex_items?select=id,%20name%20,arr_data&id=eq.1"),
+        [{"id": 1, "name": "One", "arr_data": [1]}],
+    )
+
+
+def test_filter_on_a_column_not_selected(api: Gateway) -> None:
+    assert_rows(api.get("/complex_items?select=name&id=eq.2"), [{"name": "Two"}])
