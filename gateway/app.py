@@ -321,10 +321,16 @@ class App:
             singular=action.media == "object",
             planned_count=count in ("planned", "estimated"),
             estimated_limit=self.config.db_max_rows if count == "estimated" else None,
+            max_affected=(
+                api_req.prefer.max_affected
+                if action.kind == "mutate" and api_req.prefer.handling == "strict"
+                else None
+            ),
         )
         t4 = time.perf_counter()
         # 6. response
-        resp = response.read_response(api_req, action, result, self._tx_override_applied(api_req))
+        respond = response.mutate_response if action.kind == "mutate" else response.read_response
+        resp = respond(api_req, action, result, self._tx_override_applied(api_req))
         if self.timing:
             t5 = time.perf_counter()
             resp.headers.append(

@@ -16,6 +16,7 @@ from typing import Literal
 from gateway import errors
 from gateway._fuzzy import best as _fuzzy_best
 from gateway.errors import ApiError
+from gateway.mutate import MutatePlan, check_limits, plan_mutation
 from gateway.request import ApiRequest, MediaType, Range, parse_filter, split_query
 from gateway.schema_cache import Column, Function, SchemaCache, Table
 from gateway.syntax import (
@@ -137,7 +138,7 @@ class CallPlan:
 
 @dataclass(slots=True)
 class ActionPlan:
-    kind: Literal["read", "call", "openapi", "info"]
+    kind: Literal["read", "call", "mutate", "openapi", "info"]
     media: Media = "json"
     nulls_stripped: bool = False
     read: ReadPlan | None = None
@@ -147,6 +148,7 @@ class ActionPlan:
     read_only: bool = True
     allow: str = ""
     max_rows: int | None = None
+    mutate: MutatePlan | None = None
 
 
 # --- helpers ------------------------------------------------------------------------------
@@ -396,9 +398,7 @@ def _plan_relation(
             allow.append("DELETE")
         return ActionPlan("info", allow=",".join(allow))
     if req.method in ("POST", "PATCH", "PUT", "DELETE"):
-        raise errors.not_implemented(
-            f"{req.method} on tables and views is not supported by this gateway yet"
-        )
+        return _plan_mutation(req, table, cache, aggregates)
     if req.method not in ("GET", "HEAD"):
         raise errors.unsupported_method(req.method)
     media, stripped = negotiate(req.accept, _READ_OFFERS, "json")
@@ -422,6 +422,39 @@ def _plan_relation(
         headers_only=req.method == "HEAD",
         read_only=True,
         max_rows=max_rows,
+    )
+
+
+def _plan_mutation(
+    req: ApiRequest, table: Table, cache: SchemaCache, aggregates: bool
+) -> ActionPlan:
+    too_far = check_limits(req)
+    if too_far is not None:
+        raise too_far
+    mutation = plan_mutation(req, table)
+    media, stripped = negotiate(req.accept, _READ_OFFERS, "json")
+    filters = _check_embed_paths(req, [f for path, f in req.filters if not path])
+    columns = table.columns
+    where = _where(req, filters, columns, table.name) if mutation.kind != "insert" else ()
+    if mutation.kind == "upsert":
+        where = ()  # the primary key filters became the payload's conflict target
+    read = ReadPlan(
+        schema=table.schema,
+        name=table.name,
+        select=_select(req.select, columns, table.name, cache, aggregates),
+        where=where,
+        order=(),
+        range=Range(),
+        star_columns=_star(columns),
+    )
+    return ActionPlan(
+        "mutate",
+        media=media,
+        nulls_stripped=stripped,
+        read=read,
+        count=_count(req),
+        read_only=False,
+        mutate=mutation,
     )
 
 

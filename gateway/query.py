@@ -167,7 +167,9 @@ def _item_expr(table: str, s: CSelect, p: _Params) -> str:
     return expr
 
 
-def _select_list(table: str, read: ReadPlan, p: _Params) -> tuple[str, str]:
+def _select_list(
+    table: str, read: ReadPlan, p: _Params, explicit_star: bool = False
+) -> tuple[str, str]:
     """The select list and its GROUP BY (when aggregates are used). With user-chosen
     output names (aliases, JSON keys) one JSON object per row whose keys are bind
     parameters, so no request text becomes SQL."""
@@ -180,6 +182,8 @@ def _select_list(table: str, read: ReadPlan, p: _Params) -> tuple[str, str]:
         if s.field is None and s.aggregate is None:
             if keyed:
                 items.extend((p.add(name), f"{table}.{ident(name)}") for name in read.star_columns)
+            elif explicit_star:
+                items.extend((None, f"{table}.{ident(name)}") for name in read.star_columns)
             else:
                 items.append((None, f"{table}.*"))
             group.extend(f"{table}.{ident(name)}" for name in read.star_columns)
@@ -284,6 +288,8 @@ def build(plan: ActionPlan) -> Statement:
         return _read(plan, plan.read)
     if plan.kind == "call":
         return _call(plan)
+    if plan.kind == "mutate":
+        return _mutate(plan)
     raise AssertionError(f"no statement for a {plan.kind} plan")
 
 
@@ -380,6 +386,83 @@ def _call(plan: ActionPlan) -> Statement:  # noqa: PLR0912, PLR0915 - one case p
         f"{body} AS body{_TAIL} FROM (SELECT * FROM pgrst_source{limit}) {_T}"
     )
     return Statement(sql, p.values, count_sql)
+
+
+def _mutate(plan: ActionPlan) -> Statement:  # noqa: PLR0912, PLR0915 - one case per write
+    assert plan.mutate is not None and plan.read is not None
+    m, read = plan.mutate, plan.read
+    p = _Params()
+    table = qualified(read.schema, read.name)
+    alias = ident(read.name)
+    ctes: list[str] = []
+    if m.kind != "delete":
+        body = p.add(m.body.decode("utf-8", "replace"))
+        ctes.append(f"pgrst_payload AS (SELECT {body}::json AS json_data)")
+        uniform = (
+            "(SELECT CASE WHEN json_typeof(json_data) = 'array' THEN json_data"
+            " ELSE json_build_array(json_data) END FROM pgrst_payload)"
+        )
+        if m.columns:
+            defs = ", ".join(f"{ident(c.name)} {c.type}" for c in m.columns)
+            rows = f"SELECT * FROM json_to_recordset({uniform}) AS _({defs})"
+        else:
+            rows = f"SELECT FROM json_array_elements({uniform})"
+        if m.kind == "update":
+            rows += " LIMIT 1"
+        ctes.append(f"pgrst_body AS ({rows})")
+    upsert = m.on_conflict is not None and m.resolution is not None
+    returning = f" RETURNING {table}.*"
+    if upsert:
+        returning += ", (xmax = 0) AS pgrst_inserted"
+    where = where_clause(table, read.where, p)
+    if m.kind in ("insert", "upsert"):
+        names = ", ".join(ident(c.name) for c in m.columns)
+        values = ", ".join(f"pgrst_body.{ident(c.name)}" for c in m.columns)
+        conflict = ""
+        if upsert and m.on_conflict:
+            target = ", ".join(ident(c) for c in m.on_conflict)
+            sets = ", ".join(f"{ident(c.name)} = EXCLUDED.{ident(c.name)}" for c in m.columns)
+            action = (
+                f"DO UPDATE SET {sets}"
+                if m.resolution == "merge-duplicates" and sets
+                else "DO NOTHING"
+            )
+            conflict = f" ON CONFLICT ({target}) {action}"
+        cols = f" ({names})" if m.columns else ""
+        stmt = f"INSERT INTO {table}{cols} SELECT {values} FROM pgrst_body{conflict}{returning}"
+    elif m.kind == "update":
+        if m.columns:
+            sets = ", ".join(f"{ident(c.name)} = pgrst_body.{ident(c.name)}" for c in m.columns)
+            stmt = f"UPDATE {table} SET {sets} FROM pgrst_body{where}{returning}"
+        else:  # PATCH {} changes nothing
+            stmt = f"SELECT {table}.* FROM {table} WHERE false"
+    else:
+        stmt = f"DELETE FROM {table}{where}{returning}"
+    ctes.append(f"pgrst_source AS ({stmt})")
+    if m.representation == "full":
+        select, _ = _select_list(alias, read, p, explicit_star=True)
+        body_sql = _body(plan, False, False)
+    else:
+        select = "1"
+        body_sql = "NULL::bytea"
+        if m.representation == "headers-only" and m.pk:
+            pairs = ", ".join(f"{p.add(k)}::text, pgrst_source.{ident(k)}" for k in m.pk)
+            body_sql = (
+                f"convert_to(coalesce((SELECT json_build_object({pairs}) FROM pgrst_source"
+                " LIMIT 1)::text, 'null'), 'UTF8')"
+            )
+    inserted = (
+        "(SELECT pg_catalog.count(*) FROM pgrst_source WHERE pgrst_inserted)"
+        if upsert
+        else "NULL::bigint"
+    )
+    sql = (
+        f"WITH {', '.join(ctes)} "
+        f"SELECT NULL::bigint AS total, pg_catalog.count({_T})::bigint AS page_total, "
+        f"{body_sql} AS body{_TAIL}, {inserted} AS inserted "
+        f"FROM (SELECT {select} FROM pgrst_source AS {alias}) {_T}"
+    )
+    return Statement(sql, p.values)
 
 
 def explain(count_sql: str) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from urllib.parse import quote
 
 from gateway import errors
 from gateway.errors import ApiError
@@ -130,6 +131,68 @@ def read_response(
     if plan.headers_only or is_void:
         return Response(status, headers, b"")
     return Response(status, headers, result.body or b"")
+
+
+def mutate_response(  # noqa: PLR0912 - PostgREST's table of statuses, one row per case
+    req: ApiRequest, plan: ActionPlan, result: Result, tx_applied: bool = False
+) -> Response:
+    """Statuses and headers of PostgREST's Response.hs for inserts, updates, deletes, PUT."""
+    m = plan.mutate
+    assert m is not None
+    prefs = req.prefer
+    total = result.page_total if prefs.count is not None else None
+    if m.kind == "update":
+        crange = content_range(0, result.page_total - 1, total)
+    else:
+        crange = content_range(1, 0, total)
+    headers: Headers = []
+    if m.kind == "insert" and m.representation == "headers-only" and result.body:
+        keys = json.loads(result.body)
+        if isinstance(keys, dict):
+            query = "&".join(
+                f"{quote(str(k))}={'is.null' if v is None else quote('eq.' + _text(v))}"
+                for k, v in keys.items()
+            )
+            headers.append((b"location", f"/{req.name}?{query}".encode()))
+    if m.kind != "upsert":
+        headers.append((b"content-range", crange))
+    tokens = []
+    if m.resolution is not None and m.kind == "insert":
+        tokens.append("resolution=" + m.resolution)
+    if prefs.representation is not None:
+        tokens.append(
+            "return=" + ("representation" if prefs.representation == "full" else m.representation)
+        )
+    if prefs.count is not None and m.kind != "upsert":
+        tokens.append("count=" + prefs.count)
+    if tx_applied and prefs.tx is not None:
+        tokens.append("tx=" + prefs.tx)
+    if prefs.handling is not None:
+        tokens.append("handling=" + prefs.handling)
+    if prefs.max_affected is not None and m.kind in ("update", "delete"):
+        tokens.append(f"max-affected={prefs.max_affected}")
+    if tokens:
+        headers.append((b"preference-applied", ", ".join(tokens).encode()))
+    full = m.representation == "full"
+    if m.kind == "insert":
+        merged_only = m.resolution == "merge-duplicates" and result.inserted == 0
+        status = 200 if merged_only else 201
+    elif m.kind == "upsert":
+        status = (201 if result.inserted else 200) if full else 204
+    else:
+        status = 200 if full else 204
+    if full:
+        media = f"{plan.media}-stripped" if plan.nulls_stripped else plan.media
+        headers.append((b"content-type", CONTENT_TYPES.get(media, CONTENT_TYPES[plan.media])))
+        headers += _profile(req)
+    status, headers = _override(status, headers, result)
+    return Response(status, headers, (result.body or b"") if full else b"")
+
+
+def _text(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return value if isinstance(value, str) else json.dumps(value)
 
 
 def info_response(allow: str) -> Response:

@@ -405,7 +405,7 @@ def _op_error(p: _Parser, pos: int, start_of_value: bool) -> GrammarError:
     raise AssertionError("unreachable")
 
 
-def _operation(  # noqa: PLR0912 - one branch per operator family
+def _operation(  # noqa: PLR0912, PLR0915 - one branch per operator family
     p: _Parser, negated: bool, in_logic: bool
 ) -> OpExpr:
     text = p.text
@@ -455,9 +455,14 @@ def _operation(  # noqa: PLR0912 - one branch per operator family
         if name not in QUANT_OPS:
             raise p.fail(f"operator {name} does not accept the {quant} modifier", start)
     if name not in SIMPLE_OPS:
-        if not p.peek("."):
-            raise _op_error(p, start, first)
-        raise p.fail(f"unknown single value operator {name}", i + 1)
+        # Operators are lowercase words: "eqq." is an unknown operator, "EQ." or "0" no
+        # operator at all, reported where it should start (PostgREST's wording for each).
+        if name.isascii() and name.isalpha() and name.islower() and p.peek("."):
+            raise p.fail(f"unknown single value operator {name}", i + 1)
+        k = 0
+        while k < len(name) and "a" <= name[k] <= "z":
+            k += 1
+        raise _op_error(p, start + k, first and k == 0)
     if not p.eat("."):
         p.fail_unexpected("delimiter (.)")
     return OpExpr(negated, name, _single_value(p, in_logic), quant=quant)

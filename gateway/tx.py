@@ -66,6 +66,7 @@ class Result:
     body: bytes | None
     guc_headers: str | None
     guc_status: str | None
+    inserted: int | None = None
 
 
 class Database:
@@ -139,6 +140,7 @@ class Database:
         singular: bool = False,
         planned_count: bool = False,
         estimated_limit: int | None = None,
+        max_affected: int | None = None,
     ) -> Result:
         async def body(conn: asyncpg.Connection) -> Result:
             total_override: int | None = None
@@ -157,9 +159,13 @@ class Database:
                 row["body"],
                 row["response_headers"],
                 row["response_status"],
+                row.get("inserted"),
             )
+            # raised inside the transaction, so that a refused write is rolled back
             if singular and result.page_total != 1:
                 raise errors.singularity(result.page_total)
+            if max_affected is not None and result.page_total > max_affected:
+                raise errors.max_affected(result.page_total)
             return result
 
         return await self.transaction(ctx, schema, body)

@@ -31,7 +31,3 @@ SELECT p.oid::bigint AS oid
 FROM pg_proc p
 JOIN pg_namespace n ON n.oid = p.pronamespace
 WHERE n.nspname = $1 AND has_function_privilege(p.oid, 'EXECUTE');
-
--- name: explain_count
--- placeholder: planned counts run EXPLAIN on the generated count statement
-SELECT 1;
