@@ -44,17 +44,18 @@ def gateway_env(target: Target, settings: Settings, secret: str) -> dict[str, st
     }
 
 
-def _wait_healthy(url: str, sup: Supervisor, timeout: float = 30.0) -> None:
+def _wait_healthy(url: str, sup: Supervisor, timeout: float = 30.0) -> bool:
+    """True once `url` answers 200; False when a signal asked us to stop meanwhile."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if sup.stopping:
-            raise TaprootError("interrupted while starting")
+            return False
         for name, proc in sup.children.items():
             if proc.poll() is not None:
                 raise TaprootError(f"{name} exited during start-up (code {proc.returncode})")
         try:
             if requests.get(url, timeout=1).status_code == 200:
-                return
+                return True
         except requests.RequestException:
             pass
         time.sleep(0.1)
@@ -82,7 +83,8 @@ def run(settings: Settings) -> int:
         env = gateway_env(target, settings, secret)
         sup.spawn("gateway", [sys.executable, "-m", "gateway"], env)
         base = f"http://{settings.api_host}:{settings.api_port}"
-        _wait_healthy(f"{base}/api/health", sup)
+        if not _wait_healthy(f"{base}/api/health", sup):
+            return 0  # Ctrl-C during start-up: stop what started, as after it
         print(
             f"taproot: up in {time.monotonic() - started:.1f}s\n"
             f"  REST API   {base}/api/\n"
