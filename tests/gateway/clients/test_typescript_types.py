@@ -16,11 +16,12 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import quote
 
+import psycopg
 import pytest
 
 from taproot.database import Database
-from tests.gateway.conftest import DB_NAME, socket_url
 from tests.gateway.js import harness
 
 TYPED = harness.JS_DIR / "typed"
@@ -82,11 +83,23 @@ WRONG = {
 }
 
 
+def _uri(db: Database) -> str:
+    """`db`'s libpq conninfo (superuser) as the postgresql:// URL the command takes."""
+    parts = psycopg.conninfo.conninfo_to_dict(db.url)
+    auth = quote(str(parts.get("user") or ""), safe="")
+    if parts.get("password"):
+        auth += ":" + quote(str(parts["password"]), safe="")
+    host = str(parts.get("host") or "localhost")
+    port = parts.get("port") or 5432
+    if host.startswith("/"):
+        return f"postgresql://{auth}@/{db.name}?host={quote(host, safe='/')}&port={port}"
+    return f"postgresql://{auth}@{host}:{port}/{db.name}"
+
+
 def _generate(
     db: Database, schemas: str, out: Path | None = None
 ) -> subprocess.CompletedProcess[str]:
-    uri = socket_url(db, user="gw_authenticator", dbname=DB_NAME)
-    argv = [sys.executable, "-m", "gateway.typescript", "--db-uri", uri, "--schemas", schemas]
+    argv = [sys.executable, "-m", "gateway.typescript", "--db-uri", _uri(db), "--schemas", schemas]
     if out is not None:
         argv += ["--out", str(out)]
     return subprocess.run(argv, capture_output=True, text=True, timeout=120, check=False)
@@ -178,3 +191,12 @@ def test_layout_is_prettiers(workdir: Path, name: str) -> None:
             env={**os.environ, "NO_COLOR": "1"},
         ).stdout
         assert part.rstrip("\n") == formatted.rstrip("\n")
+
+
+def test_taproot_api_schema_types_compile(app_db: Database, workdir: Path) -> None:
+    """What `bin/taproot types` generates for the deployed `api` schema type-checks the
+    documented example (embedding, insert with defaults, RPC returning a table)."""
+    result = _generate(app_db, "api", workdir / "api.types.ts")
+    assert result.returncode == 0, result.stderr
+    compiled = _tsc(workdir, "api_queries.ts")
+    assert (compiled.returncode, compiled.stdout) == (0, "")
