@@ -17,6 +17,7 @@ from gateway import errors
 from gateway._fuzzy import best as _fuzzy_best
 from gateway.errors import ApiError
 from gateway.mutate import MutatePlan, check_limits, plan_mutation
+from gateway.relationships import Relationship, find
 from gateway.request import ApiRequest, MediaType, Range, parse_filter, split_query
 from gateway.schema_cache import Column, Function, SchemaCache, Table
 from gateway.syntax import (
@@ -85,11 +86,12 @@ class CField:
 
 @dataclass(frozen=True, slots=True)
 class CSelect:
-    field: CField | None  # None: "*" (or count())
+    field: CField | None  # None: "*" (or count(), or an embed)
     cast: str | None = None
-    alias: str | None = None  # a user-chosen output name (alias, JSON key)
+    alias: str | None = None  # a user-chosen output name (alias, JSON key, embed)
     aggregate: str | None = None
     aggregate_cast: str | None = None
+    embed: EmbedPlan | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,6 +125,17 @@ class ReadPlan:
     order: tuple[COrder, ...]
     range: Range
     star_columns: tuple[str, ...] = ()  # what "*" expands to, in order
+
+
+@dataclass(slots=True)
+class EmbedPlan:
+    """A resource embedded through a relationship, read by a lateral subquery."""
+
+    rel: Relationship
+    read: ReadPlan
+    inner: bool = False
+    spread: bool = False
+    null_filter: str | None = None  # "NULL" / "NOT NULL": `clients=is.null` on the parent
 
 
 @dataclass(slots=True)
@@ -247,15 +260,18 @@ def _select(
 
 
 def _where(
-    req: ApiRequest, filters: list[Filter], columns: dict[str, Column], relation: str
+    req: ApiRequest,
+    filters: list[Filter],
+    columns: dict[str, Column],
+    relation: str,
+    path: tuple[str, ...] = (),
 ) -> tuple[CFilter | CLogic, ...]:
     out: list[CFilter | CLogic] = [
         CFilter(_field(columns, relation, f.field), f.expr) for f in filters
     ]
-    for path, tree in req.logic:
-        if path:
-            raise errors.not_embedded(path[0])
-        out.append(_logic(tree, columns, relation))
+    for tree_path, tree in req.logic:
+        if tree_path == path:
+            out.append(_logic(tree, columns, relation))
     return tuple(out)
 
 
@@ -280,18 +296,93 @@ def _order(
     return tuple(out)
 
 
-def _check_embed_paths(req: ApiRequest, top_filters: list[Filter]) -> list[Filter]:
-    """Until embedding lands, anything addressed to an embed names one not in select."""
-    for path, _f in req.filters:
-        if path:
-            raise errors.not_embedded(path[0])
-    for path in req.order:
-        if path:
-            raise errors.not_embedded(path[0])
-    for path in req.ranges:
-        if path:
-            raise errors.not_embedded(path[0])
+def _check_embed_paths(
+    req: ApiRequest, top_filters: list[Filter], known: frozenset[tuple[str, ...]] = frozenset()
+) -> list[Filter]:
+    """Filters, logic, order and limits addressed to an embed must name one in select."""
+    paths = [p for p, _ in req.filters] + [p for p, _ in req.logic]
+    paths += list(req.order) + list(req.ranges)
+    for path in paths:
+        if path and path not in known:
+            raise errors.not_embedded(path[-1])
     return top_filters
+
+
+_NULL_EMBED = {
+    ("NULL", False): "NULL",
+    ("NOT NULL", True): "NULL",
+    ("NULL", True): "NOT NULL",
+    ("NOT NULL", False): "NOT NULL",
+}
+
+
+def _read_node(
+    req: ApiRequest,
+    cache: SchemaCache,
+    table: Table,
+    items: tuple[SelectItem, ...],
+    path: tuple[str, ...],
+    known: set[tuple[str, ...]],
+    aggregates: bool,
+    rng: Range,
+) -> ReadPlan:
+    """One level of a select tree: its columns, its embeds (recursively), and the
+    filters, logic trees, order and range addressed to its path."""
+    columns = table.columns
+    embeds: dict[str, EmbedPlan] = {}
+    plain: list[SelectItem] = []
+    positions: list[str | None] = []
+    for item in items:
+        if isinstance(item, SelectRelation):
+            if len(path) >= 8:
+                raise errors.query_param("Embedding is nested too deeply", "At most 8 levels")
+            rel = find(cache, table, item.name, item.hint)
+            key = item.alias or item.name
+            if item.spread and not rel.to_one:
+                raise errors.not_implemented("spreading a to-many relationship")
+            child_path = (*path, key)
+            known.add(child_path)
+            child = _read_node(
+                req,
+                cache,
+                rel.target,
+                item.children,
+                child_path,
+                known,
+                aggregates,
+                req.ranges.get(child_path, Range()),
+            )
+            embeds[key] = EmbedPlan(rel, child, item.join_type == "inner", item.spread)
+            positions.append(key)
+        else:
+            plain.append(item)
+            positions.append(None)
+    planned = iter(_select(tuple(plain), columns, table.name, cache, aggregates))
+    select = tuple(
+        CSelect(None, alias=key, embed=embeds[key]) if key is not None else next(planned)
+        for key in positions
+    )
+    filters: list[Filter] = []
+    for fpath, f in req.filters:
+        if fpath != path:
+            continue
+        embed = embeds.get(f.field.name)
+        if embed is not None and not f.field.json_path:
+            state = _NULL_EMBED.get((str(f.expr.value), f.expr.negated))
+            if f.expr.op != "is" or state is None:
+                raise errors.unacceptable_filter(f.field.name)
+            embed.null_filter = state
+            continue
+        filters.append(f)
+    return ReadPlan(
+        schema=table.schema,
+        name=table.name,
+        select=select,
+        where=_where(req, filters, columns, table.name, path),
+        order=_order(req.order.get(path, ()), columns, table.name),
+        range=rng,
+        star_columns=_star(columns),
+    )
 
 
 # --- media types --------------------------------------------------------------------------
@@ -402,17 +493,13 @@ def _plan_relation(
     if req.method not in ("GET", "HEAD"):
         raise errors.unsupported_method(req.method)
     media, stripped = negotiate(req.accept, _READ_OFFERS, "json")
-    filters = _check_embed_paths(req, [f for path, f in req.filters if not path])
-    columns = table.columns
-    read = ReadPlan(
-        schema=table.schema,
-        name=table.name,
-        select=_select(req.select, columns, table.name, cache, aggregates),
-        where=_where(req, filters, columns, table.name),
-        order=_order(req.order.get((), ()), columns, table.name),
-        range=_range(req, max_rows),
-        star_columns=_star(columns),
-    )
+    known: set[tuple[str, ...]] = set()
+    read = _read_node(req, cache, table, req.select, (), known, aggregates, _range(req, max_rows))
+    _check_embed_paths(req, [], frozenset(known))
+    if any(s.embed is not None for s in read.select) and any(
+        s.aggregate is not None for s in read.select
+    ):
+        raise errors.not_implemented("aggregates together with embedded resources")
     return ActionPlan(
         "read",
         media=media,

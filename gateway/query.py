@@ -13,7 +13,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from gateway.plan import ActionPlan, CField, CFilter, CLogic, COrder, CSelect, ReadPlan
+from gateway.plan import (
+    ActionPlan,
+    CField,
+    CFilter,
+    CLogic,
+    COrder,
+    CSelect,
+    EmbedPlan,
+    ReadPlan,
+)
 from gateway.request import Range
 from gateway.syntax import FTS_OPS, SIMPLE_OPS, JsonOp, OpExpr
 
@@ -168,17 +177,26 @@ def _item_expr(table: str, s: CSelect, p: _Params) -> str:
 
 
 def _select_list(
-    table: str, read: ReadPlan, p: _Params, explicit_star: bool = False
+    table: str,
+    read: ReadPlan,
+    p: _Params,
+    explicit_star: bool = False,
+    embedded: dict[int, list[tuple[str, str]]] | None = None,
 ) -> tuple[str, str]:
     """The select list and its GROUP BY (when aggregates are used). With user-chosen
-    output names (aliases, JSON keys) one JSON object per row whose keys are bind
-    parameters, so no request text becomes SQL."""
+    output names (aliases, JSON keys, embeds) one JSON object per row whose keys are bind
+    parameters, so no request text becomes SQL. `embedded`: the (key, value) pairs each
+    embed contributes, by position in the select."""
     select = read.select
     keyed = any(s.alias is not None for s in select)
     items: list[tuple[str | None, str]] = []  # (output name parameter or None, expression)
     group: list[str] = []
     aggregated = any(s.aggregate is not None for s in select)
-    for s in select:
+    for index, s in enumerate(select):
+        if s.embed is not None:
+            assert embedded is not None
+            items.extend(embedded[index])
+            continue
         if s.field is None and s.aggregate is None:
             if keyed:
                 items.extend((p.add(name), f"{table}.{ident(name)}") for name in read.star_columns)
@@ -205,18 +223,117 @@ def _select_list(
     return _keyed_row([(str(k), v) for k, v in items]), group_by
 
 
+class _Names:
+    """Aliases for embedded relations: pgrst_1, pgrst_2, … (never request text)."""
+
+    __slots__ = ("n",)
+
+    def __init__(self) -> None:
+        self.n = 0
+
+    def next(self) -> int:
+        self.n += 1
+        return self.n
+
+
+def _embeds(
+    parent: str, read: ReadPlan, p: _Params, names: _Names
+) -> tuple[dict[int, list[tuple[str, str]]], str, list[str]]:
+    """Lateral joins for the embeds of `read`: (pairs by select position, joins SQL,
+    conditions for the parent's WHERE)."""
+    values: dict[int, list[tuple[str, str]]] = {}
+    joins: list[str] = []
+    conditions: list[str] = []
+    for index, s in enumerate(read.select):
+        e = s.embed
+        if e is None:
+            continue
+        n = names.next()
+        lateral = f'"pgrst_e{n}"'
+        sub, spread_keys = _embed_subquery(parent, e, p, names, n)
+        joins.append(f" LEFT JOIN LATERAL ({sub}) AS {lateral} ON TRUE")
+        if e.spread:
+            values[index] = [(k, f"{lateral}.pgrst_s{i}") for i, k in enumerate(spread_keys)]
+            marker = f"{lateral}.pgrst_found"
+        else:
+            value = f"{lateral}.pgrst_e"
+            if not e.rel.to_one:
+                value = f"coalesce({value}, '[]')"
+            assert s.alias is not None
+            values[index] = [(p.add(s.alias), value)]
+            marker = f"{lateral}.pgrst_e" if not e.spread else f"{lateral}.pgrst_found"
+        if e.inner:
+            conditions.append(f"{marker} IS NOT NULL")
+        if e.null_filter is not None:
+            conditions.append(f"{marker} IS {e.null_filter}")
+    return values, "".join(joins), conditions
+
+
+def _embed_subquery(
+    parent: str, e: EmbedPlan, p: _Params, names: _Names, n: int
+) -> tuple[str, list[str]]:
+    child = e.read
+    alias = f'"pgrst_{n}"'
+    table = f"{qualified(child.schema, child.name)} AS {alias}"
+    rel = e.rel
+    conds: list[str]
+    if rel.junction is not None:
+        junction = f'"pgrst_j{n}"'
+        table += (
+            f" JOIN {qualified(rel.junction.schema, rel.junction.name)} AS {junction} ON "
+            + " AND ".join(f"{junction}.{ident(j)} = {alias}.{ident(t)}" for j, t in rel.through)
+        )
+        conds = [f"{junction}.{ident(j)} = {parent}.{ident(pc)}" for pc, j in rel.columns]
+    else:
+        conds = [f"{alias}.{ident(t)} = {parent}.{ident(pc)}" for pc, t in rel.columns]
+    nested, joins, nested_conds = _embeds(alias, child, p, names)
+    where = where_clause(alias, child.where, p)
+    conds += [where[len(" WHERE ") :]] if where else []
+    conds += nested_conds
+    where_sql = " WHERE " + " AND ".join(conds) if conds else ""
+    if e.spread:
+        pairs = _pairs(alias, child, p, nested)
+        cols = ", ".join(f"{expr} AS pgrst_s{i}" for i, (_, expr) in enumerate(pairs))
+        sql = f"SELECT {cols}, true AS pgrst_found FROM {table}{joins}{where_sql} LIMIT 1"
+        return sql, [k for k, _ in pairs]
+    row = _keyed_row([(k, v) for k, v in _pairs(alias, child, p, nested)], as_name="pgrst_e")
+    if rel.to_one:
+        return f"SELECT {row} FROM {table}{joins}{where_sql} LIMIT 1", []
+    order = _order(alias, child.order, p)
+    limit = _limit(child.range, p)
+    inner = f"SELECT {row} FROM {table}{joins}{where_sql}{order}{limit}"
+    return f"SELECT json_agg(pgrst_sub.pgrst_e) AS pgrst_e FROM ({inner}) AS pgrst_sub", []
+
+
+def _pairs(
+    table: str, read: ReadPlan, p: _Params, embedded: dict[int, list[tuple[str, str]]]
+) -> list[tuple[str, str]]:
+    """(key parameter, expression) for every output column of `read`."""
+    pairs: list[tuple[str, str]] = []
+    for index, s in enumerate(read.select):
+        if s.embed is not None:
+            pairs.extend(embedded[index])
+        elif s.field is None and s.aggregate is None:
+            pairs.extend((p.add(name), f"{table}.{ident(name)}") for name in read.star_columns)
+        else:
+            expr = _item_expr(table, s, p)
+            name = s.alias or s.aggregate or (s.field.name if s.field else "")
+            pairs.append((p.add(name), expr))
+    return pairs
+
+
 _MAX_PAIRS = 50  # json_build_object takes at most 100 arguments
 
 
-def _keyed_row(items: list[tuple[str, str]]) -> str:
+def _keyed_row(items: list[tuple[str, str]], as_name: str = "pgrst_row") -> str:
     if len(items) <= _MAX_PAIRS:
         pairs = ", ".join(f"{k}::text, {v}" for k, v in items)
-        return f"json_build_object({pairs}) AS pgrst_row"
+        return f"json_build_object({pairs}) AS {as_name}"
     # more than 50 output columns: an ordered aggregate over the pairs
     values = ", ".join(f"({n}, {k}::text, to_json({v}))" for n, (k, v) in enumerate(items))
     return (
         "(SELECT json_object_agg(pgrst_kv.k, pgrst_kv.v ORDER BY pgrst_kv.n) FROM "
-        f"(VALUES {values}) AS pgrst_kv(n, k, v)) AS pgrst_row"
+        f"(VALUES {values}) AS pgrst_kv(n, k, v)) AS {as_name}"
     )
 
 
@@ -296,21 +413,27 @@ def build(plan: ActionPlan) -> Statement:
 def _read(plan: ActionPlan, read: ReadPlan) -> Statement:
     p = _Params()
     table = qualified(read.schema, read.name)
-    select, group_by = _select_list(table, read, p)
+    embedded, joins, conditions = _embeds(table, read, p, _Names())
+    select, group_by = _select_list(table, read, p, embedded=embedded)
     where = where_clause(table, read.where, p)
+    if conditions:  # !inner embeds and embed IS [NOT] NULL filters
+        where = (where + " AND " if where else " WHERE ") + " AND ".join(conditions)
     order = _order(table, read.order, p)
     limit = _limit(read.range, p)
     count_sql = None
     total = "NULL::bigint"
     count_params = None
+    source = f"{table}{joins}" if conditions else table
     if plan.count is not None:
-        cp = _Params()
-        count_sql = f"SELECT 1 FROM {table}{where_clause(table, read.where, cp)}"
-        count_params = cp.values
-        if plan.count in ("exact", "estimated"):
-            total = f"(SELECT pg_catalog.count(*) FROM {table}{where})"
+        if not conditions:
+            cp = _Params()
+            count_sql = f"SELECT 1 FROM {table}{where_clause(table, read.where, cp)}"
+            count_params = cp.values
+        if plan.count in ("exact", "estimated") or conditions:  # embeds: counted exactly
+            total = f"(SELECT pg_catalog.count(*) FROM {source}{where})"
     sql = (
-        f"WITH pgrst_source AS (SELECT {select} FROM {table}{where}{group_by}{order}{limit}) "
+        f"WITH pgrst_source AS (SELECT {select} FROM {table}{joins}{where}{group_by}{order}"
+        f"{limit}) "
         f"SELECT {total} AS total, pg_catalog.count({_T})::bigint AS page_total, "
         f"{_body(plan, False, False)} AS body{_TAIL} "
         f"FROM (SELECT * FROM pgrst_source) {_T}"

@@ -1,0 +1,183 @@
+"""Plan stage, embedding: which foreign key a `select=…,name(…)` follows. Pure.
+
+PostgREST's rules: from the parent table, `name` is a table reached through a foreign
+key in either direction (many-to-one, one-to-many; one-to-one when the key's columns
+are unique), or through a junction table whose primary key holds both foreign keys
+(many-to-many); a foreign key's column or constraint name also names a many-to-one.
+`!hint` picks among several by constraint, column or junction name. None: 400
+PGRST200; several: 300 PGRST201, with PostgREST's details and hint.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from gateway import errors
+from gateway._fuzzy import best as fuzzy_best
+from gateway.schema_cache import ForeignKey, SchemaCache, Table
+
+Cardinality = Literal["many-to-one", "one-to-many", "one-to-one", "many-to-many"]
+
+
+@dataclass(frozen=True, slots=True)
+class Relationship:
+    cardinality: Cardinality
+    parent: Table
+    target: Table
+    constraint: str
+    # (parent column, target column) equalities; for many-to-many, (parent column,
+    # junction column) and `through` holds (junction column, target column)
+    columns: tuple[tuple[str, str], ...]
+    junction: Table | None = None
+    constraint2: str = ""
+    through: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def to_one(self) -> bool:
+        return self.cardinality in ("many-to-one", "one-to-one")
+
+    def describe(self) -> dict[str, str]:
+        """One entry of PGRST201's details, as PostgREST's compressedRel."""
+        p, t = self.parent.name, self.target.name
+        if self.junction is not None:
+            rel = (
+                f"{self.junction.name} using {self.constraint}"
+                f"({', '.join(j for _, j in self.columns)}) and {self.constraint2}"
+                f"({', '.join(j for j, _ in self.through)})"
+            )
+        elif self.cardinality == "many-to-one":
+            rel = (
+                f"{self.constraint} using {p}({', '.join(a for a, _ in self.columns)}) and "
+                f"{t}({', '.join(b for _, b in self.columns)})"
+            )
+        else:
+            rel = (
+                f"{self.constraint} using {t}({', '.join(b for _, b in self.columns)}) and "
+                f"{p}({', '.join(a for a, _ in self.columns)})"
+            )
+        return {"cardinality": self.cardinality, "embedding": f"{p} with {t}", "relationship": rel}
+
+    def hint_name(self) -> str:
+        return self.junction.name if self.junction is not None else self.constraint
+
+
+def _unique(cache: SchemaCache, table: Table, cols: tuple[str, ...]) -> bool:
+    keys = cache.unique_keys.get((table.schema, table.name), ())
+    return any(set(k) == set(cols) for k in keys) or (bool(table.pk) and set(table.pk) == set(cols))
+
+
+def candidates(cache: SchemaCache, parent: Table) -> list[Relationship]:
+    """Every relationship from `parent` to a table of its schema."""
+    out: list[Relationship] = []
+    parent_key = (parent.schema, parent.name)
+    by_table: dict[tuple[str, str], list[ForeignKey]] = {}
+    for fk in cache.foreign_keys:
+        by_table.setdefault(fk.table, []).append(fk)
+    for fk in cache.foreign_keys:
+        if fk.table == parent_key and fk.ref_table[0] == parent.schema:
+            target = cache.tables.get(fk.ref_table)
+            if target is not None:
+                kind: Cardinality = (
+                    "one-to-one" if _unique(cache, parent, fk.columns) else "many-to-one"
+                )
+                out.append(
+                    Relationship(
+                        kind,
+                        parent,
+                        target,
+                        fk.name,
+                        tuple(zip(fk.columns, fk.ref_columns, strict=True)),
+                    )
+                )
+        if fk.ref_table == parent_key and fk.table[0] == parent.schema:
+            target = cache.tables.get(fk.table)
+            if target is not None:
+                kind = "one-to-one" if _unique(cache, target, fk.columns) else "one-to-many"
+                out.append(
+                    Relationship(
+                        kind,
+                        parent,
+                        target,
+                        fk.name,
+                        tuple(zip(fk.ref_columns, fk.columns, strict=True)),
+                    )
+                )
+    for key, fks in by_table.items():
+        junction = cache.tables.get(key)
+        if junction is None or key[0] != parent.schema or not junction.pk:
+            continue
+        for fk1 in fks:
+            if fk1.ref_table != parent_key or not set(fk1.columns) <= set(junction.pk):
+                continue
+            for fk2 in fks:
+                if fk2 is fk1 or not set(fk2.columns) <= set(junction.pk):
+                    continue
+                target = cache.tables.get(fk2.ref_table)
+                if target is None or fk2.ref_table[0] != parent.schema:
+                    continue
+                out.append(
+                    Relationship(
+                        "many-to-many",
+                        parent,
+                        target,
+                        fk1.name,
+                        tuple(zip(fk1.ref_columns, fk1.columns, strict=True)),
+                        junction,
+                        fk2.name,
+                        tuple(zip(fk2.columns, fk2.ref_columns, strict=True)),
+                    )
+                )
+    return out
+
+
+def _names(rel: Relationship, name: str) -> bool:
+    if rel.target.name == name:
+        return True
+    if rel.cardinality in ("many-to-one", "one-to-one") and rel.junction is None:
+        cols = [a for a, _ in rel.columns]
+        return name == rel.constraint or (len(cols) == 1 and name == cols[0])
+    return False
+
+
+def _hinted(rel: Relationship, hint: str) -> bool:
+    if hint in (rel.constraint, rel.constraint2):
+        return True
+    if rel.junction is not None and hint == rel.junction.name:
+        return True
+    cols = [a for a, _ in rel.columns] + [b for _, b in rel.columns]
+    return hint in cols or hint == rel.target.name
+
+
+def find(cache: SchemaCache, parent: Table, name: str, hint: str | None) -> Relationship:
+    found = [r for r in candidates(cache, parent) if _names(r, name)]
+    if hint is not None:
+        found = [r for r in found if _hinted(r, hint)]
+    if len(found) == 1:
+        return found[0]
+    if not found:
+        suggestion = None
+        if hint is None:
+            near = fuzzy_best(name, [r.target.name for r in candidates(cache, parent)], 0.33)
+            if near is not None and near != name:
+                suggestion = f"Perhaps you meant '{near}' instead of '{name}'."
+        err = errors.no_relationship(parent.name, name, parent.schema, suggestion)
+        if hint is not None:
+            err.details = (
+                f"Searched for a foreign key relationship between '{parent.name}' "
+                f"and '{name}' using the hint '{hint}' in the schema "
+                f"'{parent.schema}', but no matches were found."
+            )
+        return _raise(err)
+    options = ", ".join(f"'{r.target.name}!{r.hint_name()}'" for r in found)
+    raise errors.ambiguous_relationship(
+        parent.name,
+        name,
+        [r.describe() for r in found],
+        f"Try changing '{name}' to one of the following: {options}. Find the desired "
+        "relationship in the 'details' key.",
+    )
+
+
+def _raise(err: Any) -> Relationship:
+    raise err
