@@ -183,11 +183,19 @@ CASES = [
         FIXTURE_GENRES,
     ),
     # upserts
+    # 200 when every row merged into an existing one, 201 once one is inserted
+    # (PostgREST v12, PR #2926 "HTTP status responses for upserts").
     Case(
         "upsert_merge",
-        ok([{"id": 1, "name": "U. K. Le Guin", "mood": "happy"}], status=201),
+        ok([{"id": 1, "name": "U. K. Le Guin", "mood": "happy"}]),
         AUTHORS,
         [(1, "U. K. Le Guin", "happy"), ITALO, JORGE],
+    ),
+    Case(
+        "upsert_merge_and_insert",
+        ok([{"id": 2, "name": "Calvino"}, {"id": 4, "name": "Toni"}], status=201),
+        AUTHORS,
+        [URSULA, (2, "Calvino", "so-so"), JORGE, (4, "Toni", "happy")],
     ),
     Case(
         "upsert_on_conflict_ignore",

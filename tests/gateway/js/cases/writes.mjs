@@ -65,6 +65,17 @@ export default {
   // upserts
   upsert_merge: (db) =>
     user(db).from('authors').upsert({ id: 1, name: 'U. K. Le Guin', mood: 'happy' }).select(),
+  upsert_merge_and_insert: (db) =>
+    user(db)
+      .from('authors')
+      .upsert(
+        [
+          { id: 2, name: 'Calvino' },
+          { id: 4, name: 'Toni' },
+        ],
+        { defaultToNull: false },
+      )
+      .select('id,name'),
   upsert_on_conflict_ignore: (db) =>
     user(db)
       .from('genres')
