@@ -497,6 +497,8 @@ def _view_write(ctx: _Context, view: Table, columns: frozenset[str]) -> TsType:
 
 def _relationships(ctx: _Context, table: Table) -> TsType:
     unique = {frozenset(k) for k in ctx.cache.unique_keys.get((table.schema, table.name), ())}
+    if table.pk:  # a view's primary key is the one it shows of its table
+        unique.add(frozenset(table.pk))
     fks = [
         fk
         for fk in ctx.cache.foreign_keys

@@ -623,3 +623,35 @@ def test_cli_needs_a_schema(capsys: pytest.CaptureFixture[str]) -> None:
         typescript.main(["--db-uri", "postgresql://", "--schemas", " , "])
     assert info.value.code == 2
     assert "--schemas: at least one schema is needed" in capsys.readouterr().err
+
+
+def test_view_relationships_come_from_the_foreign_keys_the_cache_records() -> None:
+    view = Table("api", "author_view", "v", {"id": col("id", "bigint", "int8")}, pk=("id",))
+    tables = {**CACHE.tables, ("api", "author_view"): view}
+    restated = ForeignKey(
+        "profiles_author_id_fkey",
+        ("api", "author_view"),
+        ("id",),
+        ("api", "profiles"),
+        ("author_id",),
+    )
+    cache = SchemaCache(
+        schemas=("api",), tables=tables, functions={}, foreign_keys=(*CACHE.foreign_keys, restated)
+    )
+    expected = (
+        "      author_view: {\n"
+        "        Row: {\n"
+        "          id: number | null\n"
+        "        }\n"
+        "        Relationships: [\n"
+        "          {\n"
+        '            foreignKeyName: "profiles_author_id_fkey"\n'
+        '            columns: ["id"]\n'
+        "            isOneToOne: true\n"
+        '            referencedRelation: "profiles"\n'
+        '            referencedColumns: ["author_id"]\n'
+        "          },\n"
+        "        ]\n"
+        "      }\n"
+    )
+    assert expected in generate(cache, EXTRAS)
