@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from pathlib import Path
+
 import pytest
 
-from gateway import typescript
+from gateway import _tsprint, typescript
 from gateway.schema_cache import Column, ForeignKey, Function, Param, SchemaCache, Table
 from gateway.typescript import Extras, generate
 
@@ -551,14 +554,14 @@ def test_schema_of(formatted: str, schema: str | None) -> None:
     ],
 )
 def test_property_keys_quoted_as_prettier_does(name: str, key: str) -> None:
-    assert typescript.property_key(name) == key
+    assert _tsprint.property_key(name) == key
 
 
 def test_locale_order_matches_javascript_locale_compare() -> None:
     # node -e 'console.log([...].sort((x, y) => x.localeCompare(y)))' with full ICU
     names = ["a_b", "ab", "a1", "A", "a", "B", "b", "_x", "x-y", "xy", "x_y", "Zed", "apple"]
     names += ["Apple", "a b", "a2", "a10"]
-    assert typescript._sorted(names) == [
+    assert _tsprint.locale_sorted(names) == [
         "_x", "a", "A", "a b", "a_b", "a1", "a10", "a2", "ab", "apple", "Apple",
         "b", "B", "x_y", "x-y", "xy", "Zed",
     ]  # fmt: skip
@@ -599,13 +602,13 @@ def test_long_nullable_reference_breaks_before_the_union() -> None:
 
 
 def test_render_fits_groups_within_eighty_columns() -> None:
-    short = typescript.obj([typescript.member("a", typescript.raw("number"))], hard=False)
+    short = _tsprint.obj([_tsprint.member("a", _tsprint.raw("number"))], hard=False)
     assert short.text() == "{ a: number }"
-    many = [typescript.member(f"argument_{i}", typescript.raw("string")) for i in range(6)]
-    assert typescript.obj(many, hard=False).text() == (
+    many = [_tsprint.member(f"argument_{i}", _tsprint.raw("string")) for i in range(6)]
+    assert _tsprint.obj(many, hard=False).text() == (
         "{\n" + "".join(f"  argument_{i}: string\n" for i in range(6)) + "}"
     )
-    hard = typescript.obj([typescript.member("a", typescript.raw("number"))], hard=True)
+    hard = _tsprint.obj([_tsprint.member("a", _tsprint.raw("number"))], hard=True)
     assert hard.text() == "{\n  a: number\n}"
 
 
@@ -655,3 +658,38 @@ def test_view_relationships_come_from_the_foreign_keys_the_cache_records() -> No
         "      }\n"
     )
     assert expected in generate(cache, EXTRAS)
+
+
+def test_cli_reports_an_invalid_uri(capsys: pytest.CaptureFixture[str]) -> None:
+    assert typescript.main(["--db-uri", "mysql://x", "--schemas", "api"]) == 1
+    assert "cannot introspect the database: invalid DSN" in capsys.readouterr().err
+
+
+def test_cli_writes_and_prints(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    seen: list[tuple[str, tuple[str, ...], str | None, str | None]] = []
+
+    def fake(
+        uri: str,
+        schemas: Sequence[str],
+        *,
+        default_schema: str | None,
+        postgrest_version: str | None,
+    ) -> str:
+        seen.append((uri, tuple(schemas), default_schema, postgrest_version))
+        return "export type Database = {}\n"
+
+    monkeypatch.setattr(typescript, "types_for_database", fake)
+    out = tmp_path / "database.types.ts"
+    argv = ["--db-uri", "postgresql://h/db", "--schemas", "api, v2"]
+    assert typescript.main([*argv, "--out", str(out)]) == 0
+    assert out.read_text() == "export type Database = {}\n"
+    assert typescript.main([*argv, "--postgrest-version", "", "--default-schema", "v2"]) == 0
+    assert capsys.readouterr().out == "export type Database = {}\n"
+    assert seen == [
+        ("postgresql://h/db", ("api", "v2"), None, "12"),
+        ("postgresql://h/db", ("api", "v2"), "v2", None),
+    ]
+    assert typescript.main([*argv, "--out", str(tmp_path / "missing" / "x.ts")]) == 1
+    assert "cannot write" in capsys.readouterr().err
