@@ -28,11 +28,17 @@ ROLES = ("gw_user",)
 NODE_TIMEOUT = 120
 
 _loaded: set[str] = set()
+_installed: list[bool] = []
 
 
 def install() -> None:
-    """Node, npm and node_modules (from package-lock.json), installed when missing."""
-    ensure_node_packages(JS_DIR)
+    """Node, npm and node_modules (from package-lock.json), installed when missing.
+
+    Checked once per session whichever module asks first (the modules' fixtures call it).
+    """
+    if not _installed:
+        ensure_node_packages(JS_DIR)
+        _installed.append(True)
 
 
 def load_schema(db: Database) -> None:
