@@ -37,6 +37,8 @@ FIXTURE_FILES = (
     "identifiers.sql",
     "time.sql",
     "data.sql",
+    "embed.sql",
+    "writes.sql",
     "privileges.sql",
 )
 DB_NAME = "gateway_spec"
