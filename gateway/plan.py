@@ -112,6 +112,7 @@ class COrder:
     field: CField
     direction: str | None
     nulls: str | None
+    relation: str | None = None  # order by a column of this to-one embed
 
 
 @dataclass(slots=True)
@@ -316,18 +317,31 @@ _NULL_EMBED = {
 }
 
 
-def _read_node(
-    req: ApiRequest,
-    cache: SchemaCache,
+@dataclass(slots=True)
+class _Tree:
+    """What every level of a select tree needs: the request, the cache, the embed paths
+    seen so far (to reject filters on others) and whether aggregates are allowed."""
+
+    req: ApiRequest
+    cache: SchemaCache
+    known: set[tuple[str, ...]]
+    aggregates: bool
+
+
+def _read_node(  # noqa: PLR0917 - one level of the select tree
+    tree: _Tree,
     table: Table,
     items: tuple[SelectItem, ...],
     path: tuple[str, ...],
-    known: set[tuple[str, ...]],
-    aggregates: bool,
     rng: Range,
+    label: str | None = None,
+    extra: tuple[Filter, ...] = (),
 ) -> ReadPlan:
     """One level of a select tree: its columns, its embeds (recursively), and the
-    filters, logic trees, order and range addressed to its path."""
+    filters, logic trees, order and range addressed to its path. `label` names the
+    level in messages (a function's name for its result rows)."""
+    req, cache, known, aggregates = tree.req, tree.cache, tree.known, tree.aggregates
+    name = label or table.name
     columns = table.columns
     embeds: dict[str, EmbedPlan] = {}
     plain: list[SelectItem] = []
@@ -343,29 +357,21 @@ def _read_node(
             child_path = (*path, key)
             known.add(child_path)
             child = _read_node(
-                req,
-                cache,
-                rel.target,
-                item.children,
-                child_path,
-                known,
-                aggregates,
-                req.ranges.get(child_path, Range()),
+                tree, rel.target, item.children, child_path, req.ranges.get(child_path, Range())
             )
             embeds[key] = EmbedPlan(rel, child, item.join_type == "inner", item.spread)
             positions.append(key)
         else:
             plain.append(item)
             positions.append(None)
-    planned = iter(_select(tuple(plain), columns, table.name, cache, aggregates))
+    planned = iter(_select(tuple(plain), columns, name, cache, aggregates))
     select = tuple(
         CSelect(None, alias=key, embed=embeds[key]) if key is not None else next(planned)
         for key in positions
     )
     filters: list[Filter] = []
-    for fpath, f in req.filters:
-        if fpath != path:
-            continue
+    addressed = [f for fpath, f in req.filters if fpath == path] + list(extra)
+    for f in addressed:
         embed = embeds.get(f.field.name)
         if embed is not None and not f.field.json_path:
             state = _NULL_EMBED.get((str(f.expr.value), f.expr.negated))
@@ -374,12 +380,25 @@ def _read_node(
             embed.null_filter = state
             continue
         filters.append(f)
+    order: list[COrder] = []
+    for term in req.order.get(path, ()):
+        if term.relation is None:
+            order.extend(_order((term,), columns, name))
+            continue
+        embed = embeds.get(term.relation)
+        if embed is None:
+            raise errors.not_embedded(term.relation)
+        if not embed.rel.to_one:
+            raise errors.related_order_not_to_one(name, term.relation)
+        target = embed.rel.target
+        field = _field(target.columns, target.name, term.field)
+        order.append(COrder(field, term.direction, term.nulls, term.relation))
     return ReadPlan(
         schema=table.schema,
         name=table.name,
         select=select,
-        where=_where(req, filters, columns, table.name, path),
-        order=_order(req.order.get(path, ()), columns, table.name),
+        where=_where(req, filters, columns, name, path),
+        order=tuple(order),
         range=rng,
         star_columns=_star(columns),
     )
@@ -494,7 +513,8 @@ def _plan_relation(
         raise errors.unsupported_method(req.method)
     media, stripped = negotiate(req.accept, _READ_OFFERS, "json")
     known: set[tuple[str, ...]] = set()
-    read = _read_node(req, cache, table, req.select, (), known, aggregates, _range(req, max_rows))
+    tree = _Tree(req, cache, known, aggregates)
+    read = _read_node(tree, table, req.select, (), _range(req, max_rows))
     _check_embed_paths(req, [], frozenset(known))
     if any(s.embed is not None for s in read.select) and any(
         s.aggregate is not None for s in read.select
@@ -658,6 +678,28 @@ def _plan_call(  # noqa: PLR0912, PLR0915 - one decision list, read top to botto
             offers["application/octet-stream"] = "octet"
     media, stripped = negotiate(req.accept, offers, "json")
     filters = [parse_filter(k, v)[1] for k, v in filter_params]
+    if fn.returns_composite:
+        known: set[tuple[str, ...]] = set()
+        base = cache.tables.get(fn.ret_relation) if fn.ret_relation else None
+        if base is None:
+            base = Table(fn.schema, fn.name, "c", fn.ret_columns or {})
+        tree = _Tree(req, cache, known, aggregates)
+        read = _read_node(
+            tree, base, req.select, (), _range(req, max_rows), label=fn.name, extra=tuple(filters)
+        )
+        _check_embed_paths(req, [], frozenset(known))
+        read.schema, read.name = fn.schema, fn.name
+        return ActionPlan(
+            "call",
+            media=media,
+            nulls_stripped=stripped,
+            read=read,
+            call=call,
+            count=_count(req),
+            headers_only=req.method == "HEAD",
+            read_only=read_only,
+            max_rows=max_rows,
+        )
     filters += [f for path, f in req.filters if not path]
     _check_embed_paths(req, filters)
     columns = fn.ret_columns or {}

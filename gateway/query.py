@@ -138,12 +138,18 @@ def where_clause(table: str, where: tuple[CFilter | CLogic, ...], p: _Params) ->
     return " WHERE " + " AND ".join(parts)
 
 
-def _order(table: str, order: tuple[COrder, ...], p: _Params) -> str:
+def _order(
+    table: str, order: tuple[COrder, ...], p: _Params, related: dict[str, str] | None = None
+) -> str:
     if not order:
         return ""
     terms = []
     for o in order:
-        term = _field(table, o.field, p)
+        if o.relation is not None:
+            assert related is not None
+            term = _field(related[o.relation], o.field, p)
+        else:
+            term = _field(table, o.field, p)
         if o.direction:
             term += " " + o.direction.upper()
         if o.nulls:
@@ -236,14 +242,21 @@ class _Names:
         return self.n
 
 
-def _embeds(
-    parent: str, read: ReadPlan, p: _Params, names: _Names
-) -> tuple[dict[int, list[tuple[str, str]]], str, list[str]]:
-    """Lateral joins for the embeds of `read`: (pairs by select position, joins SQL,
-    conditions for the parent's WHERE)."""
-    values: dict[int, list[tuple[str, str]]] = {}
+@dataclass(slots=True)
+class _Embedded:
+    """What a level's embeds add to it: output pairs by select position, lateral joins,
+    WHERE conditions (!inner, IS NULL filters), and the lateral of each to-one embed
+    (whose columns `order=embed(col)` sorts by)."""
+
+    values: dict[int, list[tuple[str, str]]]
+    joins: str
+    conditions: list[str]
+    laterals: dict[str, str]
+
+
+def _embeds(parent: str, read: ReadPlan, p: _Params, names: _Names) -> _Embedded:
+    out = _Embedded({}, "", [], {})
     joins: list[str] = []
-    conditions: list[str] = []
     for index, s in enumerate(read.select):
         e = s.embed
         if e is None:
@@ -252,21 +265,24 @@ def _embeds(
         lateral = f'"pgrst_e{n}"'
         sub, spread_keys = _embed_subquery(parent, e, p, names, n)
         joins.append(f" LEFT JOIN LATERAL ({sub}) AS {lateral} ON TRUE")
+        assert s.alias is not None
+        out.laterals[s.alias] = lateral
         if e.spread:
-            values[index] = [(k, f"{lateral}.pgrst_s{i}") for i, k in enumerate(spread_keys)]
+            out.values[index] = [(k, f"{lateral}.pgrst_s{i}") for i, k in enumerate(spread_keys)]
             marker = f"{lateral}.pgrst_found"
         else:
             value = f"{lateral}.pgrst_e"
             if not e.rel.to_one:
                 value = f"coalesce({value}, '[]')"
-            assert s.alias is not None
-            values[index] = [(p.add(s.alias), value)]
-            marker = f"{lateral}.pgrst_e" if not e.spread else f"{lateral}.pgrst_found"
+            # `embed()` with nothing selected filters without adding a key
+            out.values[index] = [(p.add(s.alias), value)] if e.read.select else []
+            marker = f"{lateral}.pgrst_e"
         if e.inner:
-            conditions.append(f"{marker} IS NOT NULL")
+            out.conditions.append(f"{marker} IS NOT NULL")
         if e.null_filter is not None:
-            conditions.append(f"{marker} IS {e.null_filter}")
-    return values, "".join(joins), conditions
+            out.conditions.append(f"{marker} IS {e.null_filter}")
+    out.joins = "".join(joins)
+    return out
 
 
 def _embed_subquery(
@@ -286,20 +302,21 @@ def _embed_subquery(
         conds = [f"{junction}.{ident(j)} = {parent}.{ident(pc)}" for pc, j in rel.columns]
     else:
         conds = [f"{alias}.{ident(t)} = {parent}.{ident(pc)}" for pc, t in rel.columns]
-    nested, joins, nested_conds = _embeds(alias, child, p, names)
+    nested = _embeds(alias, child, p, names)
+    joins = nested.joins
     where = where_clause(alias, child.where, p)
     conds += [where[len(" WHERE ") :]] if where else []
-    conds += nested_conds
+    conds += nested.conditions
     where_sql = " WHERE " + " AND ".join(conds) if conds else ""
     if e.spread:
-        pairs = _pairs(alias, child, p, nested)
-        cols = ", ".join(f"{expr} AS pgrst_s{i}" for i, (_, expr) in enumerate(pairs))
-        sql = f"SELECT {cols}, true AS pgrst_found FROM {table}{joins}{where_sql} LIMIT 1"
+        pairs = _pairs(alias, child, p, nested.values)
+        cols = "".join(f"{expr} AS pgrst_s{i}, " for i, (_, expr) in enumerate(pairs))
+        sql = f"SELECT {cols}true AS pgrst_found, {alias}.* FROM {table}{joins}{where_sql} LIMIT 1"
         return sql, [k for k, _ in pairs]
-    row = _keyed_row([(k, v) for k, v in _pairs(alias, child, p, nested)], as_name="pgrst_e")
-    if rel.to_one:
-        return f"SELECT {row} FROM {table}{joins}{where_sql} LIMIT 1", []
-    order = _order(alias, child.order, p)
+    row = _keyed_row([(k, v) for k, v in _pairs(alias, child, p, nested.values)], as_name="pgrst_e")
+    if rel.to_one:  # the child's columns ride along for `order=embed(col)` on the parent
+        return f"SELECT {row}, {alias}.* FROM {table}{joins}{where_sql} LIMIT 1", []
+    order = _order(alias, child.order, p, nested.laterals)
     limit = _limit(child.range, p)
     inner = f"SELECT {row} FROM {table}{joins}{where_sql}{order}{limit}"
     return f"SELECT json_agg(pgrst_sub.pgrst_e) AS pgrst_e FROM ({inner}) AS pgrst_sub", []
@@ -413,12 +430,13 @@ def build(plan: ActionPlan) -> Statement:
 def _read(plan: ActionPlan, read: ReadPlan) -> Statement:
     p = _Params()
     table = qualified(read.schema, read.name)
-    embedded, joins, conditions = _embeds(table, read, p, _Names())
-    select, group_by = _select_list(table, read, p, embedded=embedded)
+    emb = _embeds(table, read, p, _Names())
+    joins, conditions = emb.joins, emb.conditions
+    select, group_by = _select_list(table, read, p, embedded=emb.values)
     where = where_clause(table, read.where, p)
     if conditions:  # !inner embeds and embed IS [NOT] NULL filters
         where = (where + " AND " if where else " WHERE ") + " AND ".join(conditions)
-    order = _order(table, read.order, p)
+    order = _order(table, read.order, p, emb.laterals)
     limit = _limit(read.range, p)
     count_sql = None
     total = "NULL::bigint"
@@ -488,10 +506,15 @@ def _call(plan: ActionPlan) -> Statement:  # noqa: PLR0912, PLR0915 - one case p
     alias = ident(fn.name)
     scalar = not fn.returns_composite
     if fn.returns_composite:
-        select, group_by = _select_list(alias, read, p)
+        emb = _embeds(alias, read, p, _Names())
+        select, group_by = _select_list(alias, read, p, embedded=emb.values)
         where = where_clause(alias, read.where, p)
-        order = _order(alias, read.order, p)
-        source = f"SELECT {select} FROM {from_args}{func} {alias}{where}{group_by}{order}"
+        if emb.conditions:
+            where = (where + " AND " if where else " WHERE ") + " AND ".join(emb.conditions)
+        order = _order(alias, read.order, p, emb.laterals)
+        source = (
+            f"SELECT {select} FROM {from_args}{func} {alias}{emb.joins}{where}{group_by}{order}"
+        )
     elif fn.returns_set:
         source = f"SELECT pgrst_scalar FROM {from_args}{func} pgrst_scalar"
     else:

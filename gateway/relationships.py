@@ -46,15 +46,10 @@ class Relationship:
                 f"({', '.join(j for _, j in self.columns)}) and {self.constraint2}"
                 f"({', '.join(j for j, _ in self.through)})"
             )
-        elif self.cardinality == "many-to-one":
+        else:
             rel = (
                 f"{self.constraint} using {p}({', '.join(a for a, _ in self.columns)}) and "
                 f"{t}({', '.join(b for _, b in self.columns)})"
-            )
-        else:
-            rel = (
-                f"{self.constraint} using {t}({', '.join(b for _, b in self.columns)}) and "
-                f"{p}({', '.join(a for a, _ in self.columns)})"
             )
         return {"cardinality": self.cardinality, "embedding": f"{p} with {t}", "relationship": rel}
 
@@ -67,7 +62,7 @@ def _unique(cache: SchemaCache, table: Table, cols: tuple[str, ...]) -> bool:
     return any(set(k) == set(cols) for k in keys) or (bool(table.pk) and set(table.pk) == set(cols))
 
 
-def candidates(cache: SchemaCache, parent: Table) -> list[Relationship]:
+def candidates(cache: SchemaCache, parent: Table) -> list[Relationship]:  # noqa: PLR0912
     """Every relationship from `parent` to a table of its schema."""
     out: list[Relationship] = []
     parent_key = (parent.schema, parent.name)

@@ -15,7 +15,7 @@ import logging
 import signal
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import asyncpg
@@ -218,7 +218,9 @@ async def load(conn: asyncpg.Connection, schemas: tuple[str, ...]) -> SchemaCach
         type_rows = await conn.fetch(query("schema_cache", "types"), wanted)
         tz_rows = await conn.fetch(query("schema_cache", "timezones"))
         comment_rows = await conn.fetch(query("schema_cache", "schema_comments"), wanted)
+        view_rows = await conn.fetch(query("schema_cache", "view_columns"), wanted)
     columns = _columns(col_rows)
+    views = _view_sources(view_rows)
     tables = {
         (r["schema"], r["name"]): Table(
             schema=r["schema"],
@@ -239,28 +241,92 @@ async def load(conn: asyncpg.Connection, schemas: tuple[str, ...]) -> SchemaCach
     unique: dict[tuple[str, str], list[tuple[str, ...]]] = {}
     for r in uk_rows:
         unique.setdefault((r["schema"], r["table"]), []).append(tuple(r["columns"]))
+    foreign_keys = [
+        ForeignKey(
+            r["name"],
+            (r["schema"], r["table"]),
+            tuple(r["columns"]),
+            (r["ref_schema"], r["ref_table"]),
+            tuple(r["ref_columns"]),
+        )
+        for r in fk_rows
+    ]
+    pks = {key: t.pk for key, t in tables.items()}
+    foreign_keys += _view_foreign_keys(views, foreign_keys)
+    for view, sources in views.items():
+        table = tables.get(view)
+        if table is None:
+            continue
+        inherited = _through(sources, _single_base(sources), pks)
+        if inherited and not table.pk:
+            tables[view] = replace(table, pk=inherited)
     types = {r["name"] for r in type_rows if r["schema"] == "pg_catalog"}
     types |= {f"{r['schema']}.{r['name']}" for r in type_rows if r["schema"] != "pg_catalog"}
     return SchemaCache(
         schemas=schemas,
         tables=tables,
         functions={k: tuple(v) for k, v in functions.items()},
-        foreign_keys=tuple(
-            ForeignKey(
-                r["name"],
-                (r["schema"], r["table"]),
-                tuple(r["columns"]),
-                (r["ref_schema"], r["ref_table"]),
-                tuple(r["ref_columns"]),
-            )
-            for r in fk_rows
-        ),
+        foreign_keys=tuple(foreign_keys),
         unique_keys={k: tuple(v) for k, v in unique.items()},
         types=frozenset(types),
         timezones=frozenset(r["name"] for r in tz_rows),
         schema_descriptions={r["schema"]: r["description"] for r in comment_rows},
         load_seconds=time.monotonic() - started,
     )
+
+
+# view (schema, name) → {view column: (base schema, base table, base column)}
+ViewSources = dict[tuple[str, str], dict[str, tuple[str, str, str]]]
+
+
+def _view_sources(rows: Iterable[Any]) -> ViewSources:
+    out: ViewSources = {}
+    for r in rows:  # ordered: the last entry of a column number is the view's own
+        out.setdefault((r["schema"], r["view"]), {})[r["column"]] = (
+            r["base_schema"],
+            r["base_table"],
+            r["base_column"],
+        )
+    return out
+
+
+def _single_base(sources: dict[str, tuple[str, str, str]]) -> tuple[str, str] | None:
+    bases = {(s, t) for s, t, _ in sources.values()}
+    return next(iter(bases)) if len(bases) == 1 else None
+
+
+def _through(
+    sources: dict[str, tuple[str, str, str]],
+    base: tuple[str, str] | None,
+    pks: dict[tuple[str, str], tuple[str, ...]],
+) -> tuple[str, ...]:
+    """The view columns showing the whole primary key of its (single) base table."""
+    if base is None:
+        return ()
+    by_base = {(s, t, c): v for v, (s, t, c) in sources.items()}
+    cols = [by_base.get((*base, c)) for c in pks.get(base, ())]
+    return tuple(c for c in cols if c is not None) if cols and all(cols) else ()
+
+
+def _view_foreign_keys(views: ViewSources, fks: list[ForeignKey]) -> list[ForeignKey]:
+    """Foreign keys of base tables restated for the views that show their columns."""
+    out: list[ForeignKey] = []
+    for view, sources in views.items():
+        by_base = {(s, t, c): v for v, (s, t, c) in sources.items()}
+        for fk in fks:
+            mine = [by_base.get((*fk.table, c)) for c in fk.columns]
+            if all(mine):
+                out.append(
+                    ForeignKey(
+                        fk.name, view, tuple(c for c in mine if c), fk.ref_table, fk.ref_columns
+                    )
+                )
+            theirs = [by_base.get((*fk.ref_table, c)) for c in fk.ref_columns]
+            if all(theirs):
+                out.append(
+                    ForeignKey(fk.name, fk.table, fk.columns, view, tuple(c for c in theirs if c))
+                )
+    return out
 
 
 class Reloader:

@@ -333,7 +333,9 @@ def _select_item(p: _Parser, depth: int) -> SelectItem:
         return SelectField(Field("*"), None, alias, "count", agg_cast)
     if p.peek("("):
         p.pos += 1
-        children = _select_forest(p, depth + 1)
+        p.ws()
+        # `rel()` embeds nothing: it only filters the parent (PostgREST 12)
+        children = () if p.peek(")") else _select_forest(p, depth + 1)
         p.ws()
         p.expect(")")
         p.ws()

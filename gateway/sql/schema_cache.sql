@@ -156,3 +156,25 @@ SELECT name FROM pg_timezone_names;
 -- name: settings
 SELECT current_setting('server_version_num')::int AS version,
        current_setting('server_version') AS version_text;
+
+-- name: view_columns
+-- Which base column each view column shows, read from the view's rewrite rule as
+-- PostgREST does (:resorigtbl/:resorigcol of its target entries), so that views inherit
+-- the primary and foreign keys of their tables. Nested target entries come first in
+-- the node text, so the last entry for a column number is the view's own.
+SELECT vn.nspname AS schema, vc.relname AS view, va.attname AS column, m.ord,
+       bn.nspname AS base_schema, bc.relname AS base_table, ba.attname AS base_column,
+       m.g[1]::int AS resno
+FROM pg_rewrite r
+JOIN pg_class vc ON vc.oid = r.ev_class AND vc.relkind IN ('v', 'm')
+JOIN pg_namespace vn ON vn.oid = vc.relnamespace
+CROSS JOIN LATERAL regexp_matches(
+  r.ev_action::text,
+  ':resno (\d+) :resname \S+ :ressortgroupref \d+ :resorigtbl (\d+) :resorigcol (\d+)',
+  'g') WITH ORDINALITY AS m(g, ord)
+JOIN pg_attribute va ON va.attrelid = vc.oid AND va.attnum = m.g[1]::int
+JOIN pg_class bc ON bc.oid = m.g[2]::oid
+JOIN pg_namespace bn ON bn.oid = bc.relnamespace
+JOIN pg_attribute ba ON ba.attrelid = bc.oid AND ba.attnum = m.g[3]::int
+WHERE vn.nspname = ANY($1::text[]) AND r.rulename = '_RETURN'
+ORDER BY vn.nspname, vc.relname, m.ord;
