@@ -52,6 +52,27 @@ def _migrate(settings: Settings, revert_to: str | None, revert: bool) -> int:
     return 0
 
 
+def _types(settings: Settings, out: str | None) -> int:
+    """TypeScript types of schema `api` for postgrest-js, from the migrated database."""
+    from pathlib import Path
+
+    from gateway.typescript import types_for_database
+
+    target = resolve(settings)
+    if target.cluster is not None and not target.cluster.running():
+        raise TaprootError("the embedded cluster is not running; start it with `taproot up`")
+    source = types_for_database(target.db.url, ["api"])
+    if out:
+        try:
+            Path(out).write_text(source)
+        except OSError as exc:
+            raise TaprootError(f"cannot write {out}: {exc.strerror}") from exc
+        print(f"wrote {out}", file=sys.stderr)
+    else:
+        sys.stdout.write(source)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="taproot", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -70,6 +91,8 @@ def build_parser() -> argparse.ArgumentParser:
     mig.add_argument("--revert", action="store_true", help="revert instead of deploying")
     mig.add_argument("--to", help="with --revert: the change to revert to")
     sub.add_parser("setup", help="install what is missing (venv, Debian packages) and exit")
+    types = sub.add_parser("types", help="TypeScript types of the REST API for postgrest-js")
+    types.add_argument("--out", help="write to this file instead of stdout")
     return parser
 
 
@@ -91,6 +114,8 @@ def main(argv: list[str] | None = None) -> int:
             return _db(settings, args.action)
         if args.command == "migrate":
             return _migrate(settings, args.to, args.revert)
+        if args.command == "types":
+            return _types(settings, args.out)
         if args.command == "setup":
             from taproot import system_deps
 

@@ -41,7 +41,7 @@ def _taproot(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str
     )
 
 
-def test_db_lifecycle_and_migrate(home_env: dict[str, str]) -> None:
+def test_db_lifecycle_and_migrate(home_env: dict[str, str], tmp_path: Path) -> None:
     started = _taproot(home_env, "db", "start")
     assert started.returncode == 0, started.stderr
     assert f"127.0.0.1:{home_env['TAPROOT_PG_PORT']}" in started.stdout
@@ -50,6 +50,16 @@ def test_db_lifecycle_and_migrate(home_env: dict[str, str]) -> None:
     assert migrated.returncode == 0, migrated.stderr
     status = _taproot(home_env, "db", "status")
     assert "running" in status.stdout
+
+    types_file = tmp_path / "database.types.ts"
+    types = _taproot(home_env, "types", "--out", str(types_file))
+    assert types.returncode == 0, types.stderr
+    unwritable = _taproot(home_env, "types", "--out", str(tmp_path / "missing" / "x.ts"))
+    assert unwritable.returncode == 1
+    assert "cannot write" in unwritable.stderr
+    source = types_file.read_text()
+    assert "export type Database = {" in source
+    assert "  api: {" in source
     assert "Nothing to deploy (up-to-date)" in status.stdout
 
     reverted = _taproot(home_env, "migrate", "--revert", "--to", "api_schema")
@@ -59,6 +69,9 @@ def test_db_lifecycle_and_migrate(home_env: dict[str, str]) -> None:
     assert _taproot(home_env, "db", "stop").returncode == 0
     stopped = _taproot(home_env, "db", "status")
     assert "stopped" in stopped.stdout
+    no_server = _taproot(home_env, "types")
+    assert no_server.returncode == 1
+    assert "not running" in no_server.stderr
     reset = _taproot(home_env, "db", "reset")
     assert reset.returncode == 0
     assert not (Path(home_env["TAPROOT_HOME"]) / "pg").exists()
