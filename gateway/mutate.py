@@ -29,6 +29,7 @@ class MutatePlan:
     resolution: Literal["merge-duplicates", "ignore-duplicates"] | None = None
     pk: tuple[str, ...] = ()
     max_affected: int | None = None
+    missing_default: bool = False  # Prefer: missing=default
 
 
 def _payload(body: bytes) -> Any:
@@ -40,22 +41,30 @@ def _payload(body: bytes) -> Any:
         raise errors.invalid_body("Empty or invalid json") from None
 
 
-def payload_keys(body: bytes, many: bool) -> list[str]:
-    """The keys of a JSON object, or of every object of an array (which must match)."""
+def payload_keys(body: bytes, many: bool, columns_given: bool = False) -> list[str]:
+    """The keys of a JSON object, or of an array of objects, which must all have the same
+    keys unless `columns=` says which to take."""
     value = _payload(body)
     if isinstance(value, dict):
         return list(value)
-    if many and isinstance(value, list) and all(isinstance(v, dict) for v in value):
+    if many and isinstance(value, list):
         if not value:
             return []
-        first = list(value[0])
-        wanted = set(first)
-        if any(set(v) != wanted for v in value[1:]):
+        first = value[0] if isinstance(value[0], dict) else None
+        if first is None or not all(isinstance(v, dict) for v in value):
             raise errors.invalid_body("All object keys must match")
-        return first
+        if not columns_given and any(set(v) != set(first) for v in value[1:]):
+            raise errors.invalid_body("All object keys must match")
+        return list(first)
     if not many and isinstance(value, list) and value and isinstance(value[0], dict):
         return list(value[0])  # PATCH with an array uses its first object, as PostgREST
     raise errors.invalid_body("Empty or invalid json")
+
+
+def _all_keys(body: bytes) -> set[str]:
+    value = _payload(body)
+    rows = value if isinstance(value, list) else [value]
+    return {k for row in rows if isinstance(row, dict) for k in row}
 
 
 def _columns(table: Table, keys: list[str], only: tuple[str, ...] | None) -> tuple[Column, ...]:
@@ -76,8 +85,12 @@ def plan_mutation(req: ApiRequest, table: Table) -> MutatePlan:
         return MutatePlan("delete", (), b"", representation, max_affected=prefs.max_affected)
     body = _as_json(req.content_type, req.body)
     if req.method == "POST":
-        keys = payload_keys(body, many=True)
+        keys = payload_keys(body, many=True, columns_given=req.columns is not None)
         cols = _columns(table, keys, req.columns)
+        if prefs.missing == "default" and req.columns is not None:
+            # a column no object mentions is left to the table: its DEFAULT (identity too)
+            present = _all_keys(body)
+            cols = tuple(c for c in cols if c.name in present)
         on_conflict = req.on_conflict
         if prefs.resolution is not None and on_conflict is None:
             on_conflict = table.pk or None
@@ -92,6 +105,7 @@ def plan_mutation(req: ApiRequest, table: Table) -> MutatePlan:
             on_conflict=on_conflict if prefs.resolution is not None else None,
             resolution=prefs.resolution if on_conflict else None,
             pk=table.pk,
+            missing_default=prefs.missing == "default",
         )
     if req.method == "PATCH":
         keys = payload_keys(body, many=False)
@@ -115,6 +129,8 @@ def _as_json(content_type: str, body: bytes) -> bytes:
         if not rows:
             return b"[]"
         header, data = rows[0], rows[1:]
+        if any(len(r) != len(header) for r in data):
+            raise errors.invalid_body("All lines must have same number of fields")
         return json.dumps(
             [
                 {k: (None if v == "NULL" else v) for k, v in zip(header, r, strict=False)}

@@ -540,20 +540,13 @@ def _plan_mutation(
         raise too_far
     mutation = plan_mutation(req, table)
     media, stripped = negotiate(req.accept, _READ_OFFERS, "json")
-    filters = _check_embed_paths(req, [f for path, f in req.filters if not path])
-    columns = table.columns
-    where = _where(req, filters, columns, table.name) if mutation.kind != "insert" else ()
-    if mutation.kind == "upsert":
-        where = ()  # the primary key filters became the payload's conflict target
-    read = ReadPlan(
-        schema=table.schema,
-        name=table.name,
-        select=_select(req.select, columns, table.name, cache, aggregates),
-        where=where,
-        order=(),
-        range=Range(),
-        star_columns=_star(columns),
-    )
+    known: set[tuple[str, ...]] = set()
+    read = _read_node(_Tree(req, cache, known, aggregates), table, req.select, (), Range())
+    _check_embed_paths(req, [], frozenset(known))
+    read.order = ()
+    if mutation.kind in ("insert", "upsert"):
+        # filters of an insert are meaningless; PUT's became the conflict target
+        read.where = ()
     return ActionPlan(
         "mutate",
         media=media,

@@ -548,7 +548,18 @@ def _mutate(plan: ActionPlan) -> Statement:  # noqa: PLR0912, PLR0915 - one case
             "(SELECT CASE WHEN json_typeof(json_data) = 'array' THEN json_data"
             " ELSE json_build_array(json_data) END FROM pgrst_payload)"
         )
-        if m.columns:
+        defaults = [c for c in m.columns if c.insert_default is not None]
+        if m.columns and m.missing_default and defaults:
+            # keys an object leaves out take the column's default (PostgREST's
+            # pgrst_json_defs); the default expressions come from the catalog
+            pairs = ", ".join(f"{p.add(c.name)}::text, {c.insert_default}" for c in defaults)
+            defs = ", ".join(f"{ident(c.name)} {c.type}" for c in m.columns)
+            rows = (
+                f"SELECT * FROM jsonb_to_recordset((SELECT jsonb_agg(jsonb_build_object({pairs})"
+                f" || pgrst_elem) FROM jsonb_array_elements({uniform}::jsonb) AS pgrst_elem))"
+                f" AS _({defs})"
+            )
+        elif m.columns:
             defs = ", ".join(f"{ident(c.name)} {c.type}" for c in m.columns)
             rows = f"SELECT * FROM json_to_recordset({uniform}) AS _({defs})"
         else:
@@ -585,8 +596,11 @@ def _mutate(plan: ActionPlan) -> Statement:  # noqa: PLR0912, PLR0915 - one case
     else:
         stmt = f"DELETE FROM {table}{where}{returning}"
     ctes.append(f"pgrst_source AS ({stmt})")
+    joins = ""
     if m.representation == "full":
-        select, _ = _select_list(alias, read, p, explicit_star=True)
+        emb = _embeds(alias, read, p, _Names())
+        joins = emb.joins
+        select, _ = _select_list(alias, read, p, explicit_star=True, embedded=emb.values)
         body_sql = _body(plan, False, False)
     else:
         select = "1"
@@ -606,7 +620,7 @@ def _mutate(plan: ActionPlan) -> Statement:  # noqa: PLR0912, PLR0915 - one case
         f"WITH {', '.join(ctes)} "
         f"SELECT NULL::bigint AS total, pg_catalog.count({_T})::bigint AS page_total, "
         f"{body_sql} AS body{_TAIL}, {inserted} AS inserted "
-        f"FROM (SELECT {select} FROM pgrst_source AS {alias}) {_T}"
+        f"FROM (SELECT {select} FROM pgrst_source AS {alias}{joins}) {_T}"
     )
     return Statement(sql, p.values)
 

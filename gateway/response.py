@@ -159,6 +159,8 @@ def mutate_response(  # noqa: PLR0912 - PostgREST's table of statuses, one row p
     tokens = []
     if m.resolution is not None and m.kind == "insert":
         tokens.append("resolution=" + m.resolution)
+    if m.missing_default:
+        tokens.append("missing=default")
     if prefs.representation is not None:
         tokens.append(
             "return=" + ("representation" if prefs.representation == "full" else m.representation)

@@ -41,6 +41,7 @@ class Column:
     max_length: int | None = None
     position: int = 0
     range_subtype: str | None = None
+    insert_default: str | None = None  # SQL from the catalog (default or identity)
 
     @property
     def is_json(self) -> bool:
@@ -160,6 +161,7 @@ def _columns(rows: Iterable[Any]) -> dict[tuple[str, str], dict[str, Column]]:
             max_length=r["max_length"],
             position=r["position"],
             range_subtype=r["range_subtype"],
+            insert_default=r["insert_default"],
         )
     return out
 

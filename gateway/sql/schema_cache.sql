@@ -49,7 +49,16 @@ SELECT n.nspname AS schema,
        CASE WHEN a.atttypmod > 4 AND coalesce(bt.typname, t.typname) IN ('varchar', 'bpchar')
             THEN a.atttypmod - 4 END AS max_length,
        (SELECT format_type(r.rngsubtype, NULL) FROM pg_range r
-        WHERE r.rngtypid = coalesce(bt.oid, t.oid)) AS range_subtype
+        WHERE r.rngtypid = coalesce(bt.oid, t.oid)) AS range_subtype,
+       -- what Prefer: missing=default inserts for a key left out (identity included)
+       coalesce(pg_get_expr(d.adbin, d.adrelid),
+                CASE WHEN a.attidentity IN ('a', 'd') THEN
+                  (SELECT format('nextval(%L::regclass)', dep.objid::regclass::text)
+                   FROM pg_depend dep
+                   WHERE dep.refobjid = a.attrelid AND dep.refobjsubid = a.attnum
+                     AND dep.classid = 'pg_class'::regclass AND dep.deptype = 'i'
+                   LIMIT 1)
+                END) AS insert_default
 FROM pg_attribute a
 JOIN pg_class c ON c.oid = a.attrelid
 JOIN pg_namespace n ON n.oid = c.relnamespace
