@@ -8,8 +8,7 @@ database holds where the case wrote; the rows are restored before and after each
 A case the gateway does not support yet is `pending`: a strict xfail (ISSUE5), so the
 suite stays green and the feature landing turns it into an XPASS failure, which forces
 whoever implements it to drop `pending` from the cases it makes pass. Embedding and
-writes landed in 21b4eda/deff44c; still pending: embedding in a write's returned rows,
-bulk inserts with differing keys (`columns=`), explain().
+writes landed in 21b4eda, deff44c and 9247332; explain() is still pending.
 """
 
 from __future__ import annotations
@@ -148,7 +147,6 @@ CASES = [
         ),
         "SELECT count(*) FROM jsclient.books WHERE author_id = 3",
         [(2,)],
-        pending=True,
     ),
     Case("insert_single", ok({"id": 4, "title": "Six Memos"}, status=201)),
     Case(
@@ -160,7 +158,6 @@ CASES = [
     Case(
         "insert_select_embedded",
         ok([{"title": "Labyrinths", "authors": {"name": "Jorge"}}], status=201),
-        pending=True,
     ),
     Case(
         "insert_generated_and_identity",
