@@ -323,7 +323,7 @@ class App:
             estimated_limit=self.config.db_max_rows if count == "estimated" else None,
             max_affected=(
                 api_req.prefer.max_affected
-                if action.kind == "mutate" and api_req.prefer.handling == "strict"
+                if action.kind in ("mutate", "call") and api_req.prefer.handling == "strict"
                 else None
             ),
         )

@@ -239,6 +239,16 @@ def max_affected(rows: int) -> ApiError:
     )
 
 
+def max_affected_rpc() -> ApiError:
+    """PGRST128."""
+    return ApiError(
+        400,
+        "PGRST128",
+        "Function must return SETOF or TABLE when max-affected preference is used with "
+        "handling=strict",
+    )
+
+
 def invalid_path() -> ApiError:
     """PGRST125."""
     return ApiError(404, "PGRST125", "Invalid path specified in request URL")

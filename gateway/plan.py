@@ -543,7 +543,6 @@ def _plan_mutation(
     known: set[tuple[str, ...]] = set()
     read = _read_node(_Tree(req, cache, known, aggregates), table, req.select, (), Range())
     _check_embed_paths(req, [], frozenset(known))
-    read.order = ()
     if mutation.kind in ("insert", "upsert"):
         # filters of an insert are meaningless; PUT's became the conflict target
         read.where = ()
@@ -663,6 +662,9 @@ def _plan_call(  # noqa: PLR0912, PLR0915 - one decision list, read top to botto
         filter_params = req.filter_params
         fn, call = _query_call(req, cache, fns, req.params, False)
     read_only = req.method in ("GET", "HEAD") or fn.volatility != "v"
+    strict = req.prefer.handling == "strict"
+    if strict and req.prefer.max_affected is not None and not fn.returns_set:
+        raise errors.max_affected_rpc()
     offers = dict(_READ_OFFERS)
     if fn.returns_scalar and not fn.returns_set:
         if fn.return_base in ("text", "varchar", "bpchar", "name", "citext"):

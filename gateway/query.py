@@ -596,10 +596,11 @@ def _mutate(plan: ActionPlan) -> Statement:  # noqa: PLR0912, PLR0915 - one case
     else:
         stmt = f"DELETE FROM {table}{where}{returning}"
     ctes.append(f"pgrst_source AS ({stmt})")
-    joins = ""
+    joins = order = ""
     if m.representation == "full":
         emb = _embeds(alias, read, p, _Names())
         joins = emb.joins
+        order = _order(alias, read.order, p, emb.laterals)
         select, _ = _select_list(alias, read, p, explicit_star=True, embedded=emb.values)
         body_sql = _body(plan, False, False)
     else:
@@ -620,7 +621,7 @@ def _mutate(plan: ActionPlan) -> Statement:  # noqa: PLR0912, PLR0915 - one case
         f"WITH {', '.join(ctes)} "
         f"SELECT NULL::bigint AS total, pg_catalog.count({_T})::bigint AS page_total, "
         f"{body_sql} AS body{_TAIL}, {inserted} AS inserted "
-        f"FROM (SELECT {select} FROM pgrst_source AS {alias}{joins}) {_T}"
+        f"FROM (SELECT {select} FROM pgrst_source AS {alias}{joins}{order}) {_T}"
     )
     return Statement(sql, p.values)
 

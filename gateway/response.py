@@ -171,7 +171,11 @@ def mutate_response(  # noqa: PLR0912 - PostgREST's table of statuses, one row p
         tokens.append("tx=" + prefs.tx)
     if prefs.handling is not None:
         tokens.append("handling=" + prefs.handling)
-    if prefs.max_affected is not None and m.kind in ("update", "delete"):
+    if (
+        prefs.max_affected is not None
+        and prefs.handling == "strict"
+        and m.kind in ("update", "delete")
+    ):
         tokens.append(f"max-affected={prefs.max_affected}")
     if tokens:
         headers.append((b"preference-applied", ", ".join(tokens).encode()))
