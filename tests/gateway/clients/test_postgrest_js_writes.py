@@ -123,6 +123,44 @@ CASES = [
     Case("embed_spread", ok([{"title": "A Wizard of Earthsea", "author": "Ursula"}])),
     Case("embed_referenced_order_limit", ok([{"id": 1, "books": [{"id": 2}]}])),
     Case("embed_is_null", ok([{"name": "Jorge", "books": []}])),
+    Case(
+        "embed_not_null",
+        ok(
+            [
+                {"name": "Ursula", "books": [{"id": 1}, {"id": 2}]},
+                {"name": "Italo", "books": [{"id": 3}]},
+            ]
+        ),
+    ),
+    Case(
+        "embed_referenced_or",
+        ok(
+            [
+                {"name": "Ursula", "books": [{"title": "The Dispossessed"}]},
+                {"name": "Italo", "books": [{"title": "Invisible Cities"}]},
+                {"name": "Jorge", "books": []},
+            ]
+        ),
+    ),
+    Case(
+        "embed_order_by_to_one",
+        ok(
+            [
+                {"title": "Invisible Cities", "authors": {"name": "Italo"}},
+                {"title": "A Wizard of Earthsea", "authors": {"name": "Ursula"}},
+                {"title": "The Dispossessed", "authors": {"name": "Ursula"}},
+            ]
+        ),
+    ),
+    Case(
+        "embed_rpc_result",
+        ok(
+            [
+                {"title": "A Wizard of Earthsea", "authors": {"name": "Ursula"}},
+                {"title": "The Dispossessed", "authors": {"name": "Ursula"}},
+            ]
+        ),
+    ),
     # inserts
     Case(
         "insert_select",
@@ -200,6 +238,12 @@ CASES = [
         [URSULA, (2, "Calvino", "so-so"), JORGE, (4, "Toni", "happy")],
     ),
     Case(
+        "upsert_on_conflict_merge",
+        ok([{"id": 10, "name": "essay"}]),
+        GENRES,
+        [(1, "fantasy"), (2, "scifi"), (10, "essay")],
+    ),
+    Case(
         "upsert_on_conflict_ignore",
         ok([{"id": 4, "name": "poetry"}], status=201),
         GENRES,
@@ -220,6 +264,16 @@ CASES = [
             (1, "A Wizard of Earthsea", "1968-11-01"),
             (2, "The Dispossessed", "1974-05-01"),
             (3, "Invisible Cities", "1972-01-01"),
+        ],
+    ),
+    Case(
+        "update_single_embedded",
+        ok({"title": "Earthsea", "authors": {"name": "Ursula"}}),
+        BOOKS,
+        [
+            (1, "Earthsea", "1968-11-01"),
+            (2, "The Dispossessed", "1974-05-01"),
+            (3, "Invisible Cities", None),
         ],
     ),
     Case("update_no_match", ok([]), AUTHORS, [URSULA, ITALO, JORGE]),
@@ -245,6 +299,21 @@ CASES = [
             '"books_author_id_fkey" on table "books"',
             details='Key (id)=(1) is still referenced from table "books".',
         ),
+        AUTHORS,
+        [URSULA, ITALO, JORGE],
+    ),
+    Case(
+        "delete_throw_on_error",
+        {
+            "thrown": {
+                "name": "PostgrestError",
+                "code": "23503",
+                "message": 'update or delete on table "authors" violates foreign key constraint '
+                '"books_author_id_fkey" on table "books"',
+                "details": 'Key (id)=(1) is still referenced from table "books".',
+                "hint": None,
+            }
+        },
         AUTHORS,
         [URSULA, ITALO, JORGE],
     ),

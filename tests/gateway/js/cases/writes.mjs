@@ -33,6 +33,23 @@ export default {
       .order('id', { referencedTable: 'books', ascending: false })
       .limit(1, { referencedTable: 'books' }),
   embed_is_null: (db) => js(db).from('authors').select('name,books(id)').is('books', null),
+  embed_not_null: (db) =>
+    js(db)
+      .from('authors')
+      .select('name,books(id)')
+      .not('books', 'is', null)
+      .order('id')
+      .order('id', { referencedTable: 'books' }),
+  embed_referenced_or: (db) =>
+    js(db)
+      .from('authors')
+      .select('name,books(title)')
+      .or('title.eq.The Dispossessed,title.eq.Invisible Cities', { referencedTable: 'books' })
+      .order('id'),
+  embed_order_by_to_one: (db) =>
+    js(db).from('books').select('title,authors(name)').order('authors(name)').order('id'),
+  embed_rpc_result: (db) =>
+    js(db).rpc('books_by', { author: 1 }).select('title,authors(name)'),
   // inserts
   insert_select: (db) => user(db).from('authors').insert({ id: 4, name: 'Toni' }).select(),
   insert_minimal: (db) =>
@@ -76,6 +93,8 @@ export default {
         { defaultToNull: false },
       )
       .select('id,name'),
+  upsert_on_conflict_merge: (db) =>
+    user(db).from('genres').upsert({ id: 10, name: 'essay' }, { onConflict: 'name' }).select(),
   upsert_on_conflict_ignore: (db) =>
     user(db)
       .from('genres')
@@ -95,6 +114,13 @@ export default {
       .from('books')
       .update({ published: '1972-01-01' }, { count: 'exact' })
       .is('published', null),
+  update_single_embedded: (db) =>
+    user(db)
+      .from('books')
+      .update({ title: 'Earthsea' })
+      .eq('id', 1)
+      .select('title,authors(name)')
+      .single(),
   update_no_match: (db) =>
     user(db).from('authors').update({ name: 'Nobody' }).eq('id', 99).select('id'),
   // deletes
@@ -102,6 +128,7 @@ export default {
   delete_count: (db) =>
     user(db).from('book_genres').delete({ count: 'exact' }).eq('genre_id', 1),
   delete_foreign_key_violation: (db) => user(db).from('authors').delete().eq('id', 1),
+  delete_throw_on_error: (db) => user(db).from('authors').delete().eq('id', 1).throwOnError(),
   // explain()
   explain_json: (db) => js(db).from('books').select('id').explain({ format: 'json' }),
   explain_text: (db) => js(db).from('books').select('id').explain(),
