@@ -254,7 +254,10 @@ class _Embedded:
     laterals: dict[str, str]
 
 
-def _embeds(parent: str, read: ReadPlan, p: _Params, names: _Names) -> _Embedded:
+def _embeds(
+    parent: str, read: ReadPlan, p: _Params, names: _Names, row: str | None = None
+) -> _Embedded:
+    """`row`: how to name the parent's whole row (computed relationships take it)."""
     out = _Embedded({}, "", [], {})
     joins: list[str] = []
     for index, s in enumerate(read.select):
@@ -263,7 +266,7 @@ def _embeds(parent: str, read: ReadPlan, p: _Params, names: _Names) -> _Embedded
             continue
         n = names.next()
         lateral = f'"pgrst_e{n}"'
-        sub, spread_keys = _embed_subquery(parent, e, p, names, n)
+        sub, spread_keys = _embed_subquery(parent, row or parent, e, p, names, n)
         joins.append(f" LEFT JOIN LATERAL ({sub}) AS {lateral} ON TRUE")
         assert s.alias is not None
         out.laterals[s.alias] = lateral
@@ -285,15 +288,19 @@ def _embeds(parent: str, read: ReadPlan, p: _Params, names: _Names) -> _Embedded
     return out
 
 
-def _embed_subquery(
-    parent: str, e: EmbedPlan, p: _Params, names: _Names, n: int
+def _embed_subquery(  # noqa: PLR0917 - the parent, its row, the embed, and counters
+    parent: str, row: str, e: EmbedPlan, p: _Params, names: _Names, n: int
 ) -> tuple[str, list[str]]:
     child = e.read
     alias = f'"pgrst_{n}"'
     table = f"{qualified(child.schema, child.name)} AS {alias}"
     rel = e.rel
     conds: list[str]
-    if rel.junction is not None:
+    if rel.function is not None:
+        fn = rel.function
+        table = f"{qualified(fn.schema, fn.name)}({row}) AS {alias}"
+        conds = []
+    elif rel.junction is not None:
         junction = f'"pgrst_j{n}"'
         table += (
             f" JOIN {qualified(rel.junction.schema, rel.junction.name)} AS {junction} ON "
@@ -430,7 +437,7 @@ def build(plan: ActionPlan) -> Statement:
 def _read(plan: ActionPlan, read: ReadPlan) -> Statement:
     p = _Params()
     table = qualified(read.schema, read.name)
-    emb = _embeds(table, read, p, _Names())
+    emb = _embeds(table, read, p, _Names(), row=ident(read.name))
     joins, conditions = emb.joins, emb.conditions
     select, group_by = _select_list(table, read, p, embedded=emb.values)
     where = where_clause(table, read.where, p)

@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 from gateway import errors
 from gateway._fuzzy import best as fuzzy_best
-from gateway.schema_cache import ForeignKey, SchemaCache, Table
+from gateway.schema_cache import ForeignKey, Function, SchemaCache, Table
 
 Cardinality = Literal["many-to-one", "one-to-many", "one-to-one", "many-to-many"]
 
@@ -32,6 +32,7 @@ class Relationship:
     junction: Table | None = None
     constraint2: str = ""
     through: tuple[tuple[str, str], ...] = ()
+    function: Function | None = None  # a computed relationship: function(parent row)
 
     @property
     def to_one(self) -> bool:
@@ -98,6 +99,26 @@ def candidates(cache: SchemaCache, parent: Table) -> list[Relationship]:  # noqa
                         tuple(zip(fk.ref_columns, fk.columns, strict=True)),
                     )
                 )
+    for (schema, _name), fns in cache.functions.items():
+        if schema != parent.schema:
+            continue
+        for fn in fns:
+            if fn.arg_relation != parent_key or fn.ret_relation is None:
+                continue
+            target = cache.tables.get(fn.ret_relation)
+            if target is None:
+                continue
+            one = not fn.returns_set or fn.rows == 1
+            out.append(
+                Relationship(
+                    "many-to-one" if one else "one-to-many",
+                    parent,
+                    target,
+                    fn.name,
+                    (),
+                    function=fn,
+                )
+            )
     for key, fks in by_table.items():
         junction = cache.tables.get(key)
         if junction is None or key[0] != parent.schema or not junction.pk:
@@ -127,6 +148,8 @@ def candidates(cache: SchemaCache, parent: Table) -> list[Relationship]:  # noqa
 
 
 def _names(rel: Relationship, name: str) -> bool:
+    if rel.function is not None:
+        return rel.function.name == name
     if rel.target.name == name:
         return True
     if rel.cardinality in ("many-to-one", "one-to-one") and rel.junction is None:

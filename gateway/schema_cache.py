@@ -96,6 +96,8 @@ class Function:
     ret_columns: dict[str, Column] | None  # composite / TABLE / OUT results
     ret_relation: tuple[str, str] | None
     description: str | None = None
+    rows: float = 0.0  # ROWS estimate; 1 makes a SETOF computed relationship to-one
+    arg_relation: tuple[str, str] | None = None  # its single parameter's table type
 
     @property
     def returns_void(self) -> bool:
@@ -204,6 +206,8 @@ def _function(r: Any, columns: dict[tuple[str, str], dict[str, Column]]) -> Func
         ret_columns=ret_columns,
         ret_relation=ret_relation,
         description=r["description"],
+        rows=r["rows"] or 0.0,
+        arg_relation=(r["arg_schema"], r["arg_table"]) if r["arg_table"] else None,
     )
 
 

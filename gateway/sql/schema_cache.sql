@@ -135,7 +135,14 @@ SELECT p.oid::bigint AS oid,
        p.provolatile::text AS volatility,
        rn.nspname AS ret_schema,
        rc.relname AS ret_name,
-       rc.relkind::text AS ret_kind
+       rc.relkind::text AS ret_kind,
+       p.prorows::float8 AS rows,
+       -- a function of one table row is a computed relationship of that table
+       (SELECT an.nspname FROM pg_type at JOIN pg_class ac ON ac.oid = at.typrelid
+        JOIN pg_namespace an ON an.oid = ac.relnamespace
+        WHERE p.pronargs = 1 AND at.oid = p.proargtypes[0]) AS arg_schema,
+       (SELECT ac.relname FROM pg_type at JOIN pg_class ac ON ac.oid = at.typrelid
+        WHERE p.pronargs = 1 AND at.oid = p.proargtypes[0]) AS arg_table
 FROM pg_proc p
 JOIN pg_namespace n ON n.oid = p.pronamespace
 JOIN pg_type rt ON rt.oid = p.prorettype
