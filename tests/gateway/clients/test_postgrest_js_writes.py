@@ -153,6 +153,10 @@ CASES = [
         ),
     ),
     Case(
+        "embed_from_view",
+        ok([{"title": "Invisible Cities", "authors": {"name": "Italo"}}]),
+    ),
+    Case(
         "embed_rpc_result",
         ok(
             [

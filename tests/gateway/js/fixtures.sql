@@ -60,6 +60,10 @@ CREATE TABLE jsclient.events (
 CREATE VIEW jsclient.book_titles AS
     SELECT id, title FROM jsclient.books;
 
+-- Shows the books' foreign key column: it inherits the relationship to authors.
+CREATE VIEW jsclient.book_list AS
+    SELECT id, title, author_id FROM jsclient.books;
+
 CREATE FUNCTION jsclient.books_by(author integer) RETURNS SETOF jsclient.books
     LANGUAGE sql STABLE AS $$
     SELECT * FROM jsclient.books WHERE author_id = author ORDER BY id

@@ -48,6 +48,8 @@ export default {
       .order('id'),
   embed_order_by_to_one: (db) =>
     js(db).from('books').select('title,authors(name)').order('authors(name)').order('id'),
+  embed_from_view: (db) =>
+    js(db).from('book_list').select('title,authors(name)').eq('author_id', 2),
   embed_rpc_result: (db) =>
     js(db).rpc('books_by', { author: 1 }).select('title,authors(name)'),
   // inserts

@@ -44,7 +44,9 @@ export async function embedding(): Promise<void> {
   }
   const { data: genres } = await db.from('books').select('title, genres(name)')
   const genre: string | undefined = genres?.[0]?.genres[0]?.name // many-to-many
-  console.log(genre)
+  const { data: listed } = await db.from('book_list').select('title, authors(name)')
+  const viaView: string | undefined = listed?.[0]?.authors?.name // a view's inherited key
+  console.log(genre, viaView)
 }
 
 export async function writes(): Promise<void> {
