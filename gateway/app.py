@@ -51,6 +51,10 @@ class App:
         self.root = config.server_root_path
         self.timing = config.server_timing_enabled
         self.max_body = config.server_max_body_bytes
+        self.cors_origins = frozenset(config.server_cors_allowed_origins)
+        self.trace_header = (
+            config.server_trace_header.encode("latin-1") if config.server_trace_header else None
+        )
         self._accessible_rel = named_query("tx", "accessible_relations")
         self._accessible_fn = named_query("tx", "accessible_functions")
         # (method, path, query, negotiation headers) → (schema cache, request, plan, SQL)
@@ -94,9 +98,12 @@ class App:
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = time.perf_counter()
         origin = _header(scope, b"origin")
+        allowed = self.cors_origins
+        if origin is not None and allowed and origin not in allowed:
+            origin = None  # an origin not listed gets no CORS headers at all
         try:
             if origin is not None and scope["method"] == "OPTIONS":
-                preflight = cors_preflight(scope)
+                preflight = cors_preflight(scope, origin if allowed else None)
                 if preflight is not None:
                     await _send(send, preflight, scope)
                     self.metrics.observe(200, time.perf_counter() - started)
@@ -108,9 +115,13 @@ class App:
             log.exception("unexpected error on %s %s", scope.get("method"), scope.get("path"))
             resp = response.error_response(errors.internal())
         if origin is not None:
-            if not any(k == b"access-control-allow-origin" for k, _ in resp.headers):
-                resp.headers.append((b"access-control-allow-origin", b"*"))
+            resp.headers = [h for h in resp.headers if h[0] != b"access-control-allow-origin"]
+            resp.headers += _cors_origin(origin if allowed else None)
             resp.headers.append((b"access-control-expose-headers", CORS_EXPOSED))
+        if self.trace_header is not None:
+            trace = _header(scope, self.trace_header)
+            if trace is not None:
+                resp.headers.append((self.trace_header, trace.encode("latin-1")))
         await _send(send, resp, scope)
         self.metrics.observe(resp.status, time.perf_counter() - started)
 
@@ -187,7 +198,16 @@ class App:
         return b"".join(chunks)
 
     async def _api(self, scope: Scope, receive: Receive, path: str) -> Response:
-        t0 = time.perf_counter()
+        timer = _Timer() if self.timing else None
+        resp = await self._pipeline(scope, receive, path, timer)
+        if timer is not None:
+            timer.mark("response")
+            resp.headers.append((b"server-timing", timer.header()))
+        return resp
+
+    async def _pipeline(  # noqa: PLR0912 - the stages, in order, with the plan memo
+        self, scope: Scope, receive: Receive, path: str, timer: _Timer | None
+    ) -> Response:
         method: str = scope["method"]
         headers: dict[str, str] = {}
         prefer: list[str] = []
@@ -202,7 +222,8 @@ class App:
                 headers[name] = value
         # 1. auth
         auth = self.auth.authenticate(headers.get("authorization"))
-        t1 = time.perf_counter()
+        if timer is not None:
+            timer.mark("jwt")
         # 2. request (GET/HEAD plans are memoized per URL and negotiation headers)
         query_string: bytes = scope.get("query_string", b"")
         key: tuple[Any, ...] | None = None
@@ -218,7 +239,9 @@ class App:
             )
             hit = self._plans.get(key)
             if hit is not None and hit[0] is self.reloader.cache:
-                t2 = time.perf_counter()
+                if timer is not None:
+                    timer.mark("parse")
+                    timer.mark("plan")
                 try:
                     return await self._run(
                         hit[1],
@@ -227,27 +250,30 @@ class App:
                         auth=auth,
                         path=path,
                         headers=headers,
-                        started=(t0, t1, t2, t2),
+                        timer=timer,
                     )
                 except ApiError as err:
                     if not self._stale_cache_error(hit[1], err):
                         raise
                     await self.reloader.reload()
                     key = None
+                    if timer is not None:
+                        timer.reset()
         body = await self._read_body(receive) if method in ("POST", "PATCH", "PUT") else b""
         api_req = request.build(
             method, path, query_string, headers, prefer, body, self.config.db_schemas
         )
-        t2 = time.perf_counter()
+        if timer is not None:
+            timer.mark("parse")
         try:
-            return await self._execute(api_req, auth, path, headers, started=(t0, t1, t2), key=key)
+            return await self._execute(api_req, auth, path, headers, timer=timer, key=key)
         except ApiError as err:
             if not self._stale_cache_error(api_req, err):
                 raise
             # The catalog changed under the cache (a NOTIFY may be on its way): reload
             # now and answer from the fresh cache, once.
             await self.reloader.reload()
-            return await self._execute(api_req, auth, path, headers, started=(t0, t1, t2), key=None)
+            return await self._execute(api_req, auth, path, headers, timer=timer, key=None)
 
     def _stale_cache_error(self, req: request.ApiRequest, err: ApiError) -> bool:
         if err.code not in ("42P01", "42883"):
@@ -262,7 +288,7 @@ class App:
         path: str,
         headers: dict[str, str],
         *,
-        started: tuple[float, float, float],
+        timer: _Timer | None,
         key: tuple[Any, ...] | None,
     ) -> Response:
         # 3. plan
@@ -280,23 +306,20 @@ class App:
         if action.kind == "info":
             return response.info_response(action.allow)
         if action.kind == "openapi":
+            if timer is not None:
+                timer.mark("plan")
             ctx = self._context(api_req, auth, path, headers, action.read_only)
-            return await self._openapi(api_req, action.headers_only, ctx, headers)
+            return await self._openapi(api_req, action.headers_only, ctx, headers, timer)
         # 4. query
         statement = query.build(action)
         if key is not None:
             if len(self._plans) >= PLAN_CACHE_SIZE:
                 self._plans.pop(next(iter(self._plans)))
             self._plans[key] = (cache, api_req, action, statement)
-        t3 = time.perf_counter()
+        if timer is not None:
+            timer.mark("plan")
         return await self._run(
-            api_req,
-            action,
-            statement,
-            auth=auth,
-            path=path,
-            headers=headers,
-            started=(*started, t3),
+            api_req, action, statement, auth=auth, path=path, headers=headers, timer=timer
         )
 
     async def _run(
@@ -308,9 +331,8 @@ class App:
         auth: Any,
         path: str,
         headers: dict[str, str],
-        started: tuple[float, float, float, float],
+        timer: _Timer | None,
     ) -> Response:
-        t0, t1, t2, t3 = started
         ctx = self._context(api_req, auth, path, headers, action.read_only)
         # 5. transaction
         count = action.count
@@ -327,24 +349,11 @@ class App:
                 else None
             ),
         )
-        t4 = time.perf_counter()
+        if timer is not None:
+            timer.mark("transaction")
         # 6. response
         respond = response.mutate_response if action.kind == "mutate" else response.read_response
-        resp = respond(api_req, action, result, self._tx_override_applied(api_req))
-        if self.timing:
-            t5 = time.perf_counter()
-            resp.headers.append(
-                (
-                    b"server-timing",
-                    (
-                        f"jwt;dur={(t1 - t0) * 1000:.1f}, parse;dur={(t2 - t1) * 1000:.1f}, "
-                        f"plan;dur={(t3 - t2) * 1000:.1f}, "
-                        f"transaction;dur={(t4 - t3) * 1000:.1f}, "
-                        f"response;dur={(t5 - t4) * 1000:.1f}"
-                    ).encode(),
-                )
-            )
-        return resp
+        return respond(api_req, action, result, self._tx_override_applied(api_req))
 
     def _tx_override_applied(self, req: request.ApiRequest) -> bool:
         return self.config.db_tx_end.endswith("allow-override")
@@ -379,7 +388,12 @@ class App:
         )
 
     async def _openapi(
-        self, req: request.ApiRequest, headers_only: bool, ctx: Context, headers: dict[str, str]
+        self,
+        req: request.ApiRequest,
+        headers_only: bool,
+        ctx: Context,
+        headers: dict[str, str],
+        timer: _Timer | None = None,
     ) -> Response:
         cache = self.reloader.cache
         assert cache is not None
@@ -394,6 +408,8 @@ class App:
                 return {r["name"] for r in rels}, {r["oid"] for r in fns}
 
             tables, functions = await self.db.transaction(ctx, req.schema, body)
+        if timer is not None:
+            timer.mark("transaction")
         doc = openapi.build(
             cache,
             req.schema,
@@ -406,12 +422,36 @@ class App:
         return response.openapi_response(req, doc, headers_only)
 
 
+class _Timer:
+    """Stage durations for Server-Timing, as PostgREST's: `name;dur=<ms, 1 decimal>`."""
+
+    __slots__ = ("last", "marks")
+
+    def __init__(self) -> None:
+        self.last = time.perf_counter()
+        self.marks: list[tuple[str, float]] = []
+
+    def mark(self, stage: str) -> None:
+        now = time.perf_counter()
+        self.marks.append((stage, (now - self.last) * 1000))
+        self.last = now
+
+    def reset(self) -> None:
+        self.marks = [m for m in self.marks if m[0] == "jwt"]
+
+    def header(self) -> bytes:
+        return ", ".join(f"{name};dur={ms:.1f}" for name, ms in self.marks).encode()
+
+
 # CORS as PostgREST configures wai-cors: any origin, these methods and exposed headers.
 CORS_EXPOSED = (
     b"Content-Encoding, Content-Location, Content-Range, Content-Type, "
     b"Date, Location, Server, Transfer-Encoding, Range-Unit"
 )
 CORS_METHODS = b"GET, POST, PATCH, PUT, DELETE, OPTIONS, HEAD"
+
+
+Headers = list[tuple[bytes, bytes]]
 
 
 def _header(scope: Scope, name: bytes) -> str | None:
@@ -421,7 +461,17 @@ def _header(scope: Scope, name: bytes) -> str | None:
     return None
 
 
-def cors_preflight(scope: Scope) -> Response | None:
+def _cors_origin(origin: str | None) -> Headers:
+    """`*`, or a listed origin echoed with credentials allowed (server-cors-allowed-origins)."""
+    if origin is None:
+        return [(b"access-control-allow-origin", b"*")]
+    return [
+        (b"access-control-allow-origin", origin.encode("latin-1")),
+        (b"access-control-allow-credentials", b"true"),
+    ]
+
+
+def cors_preflight(scope: Scope, origin: str | None = None) -> Response | None:
     """A preflight (OPTIONS with Access-Control-Request-Method) is answered before auth."""
     if _header(scope, b"access-control-request-method") is None:
         return None
@@ -431,7 +481,7 @@ def cors_preflight(scope: Scope) -> Response | None:
     return Response(
         200,
         [
-            (b"access-control-allow-origin", b"*"),
+            *_cors_origin(origin),
             (b"access-control-allow-methods", CORS_METHODS),
             (b"access-control-allow-headers", allow.encode("latin-1")),
             (b"access-control-max-age", b"86400"),

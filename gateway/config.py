@@ -49,6 +49,9 @@ _DEFAULTS: dict[str, str] = {
     "server-root-path": "",
     "server-workers": "1",
     "server-max-body-bytes": str(10 * 1024 * 1024),
+    "server-trace-header": "",
+    "server-cors-allowed-origins": "",
+    "db-plan-enabled": "false",
 }
 
 
@@ -84,6 +87,9 @@ class Config:
     server_root_path: str
     server_workers: int
     server_max_body_bytes: int
+    server_trace_header: str | None = None
+    server_cors_allowed_origins: tuple[str, ...] = ()
+    db_plan_enabled: bool = False
     raw: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
 
     @property
@@ -306,5 +312,8 @@ def _build(v: dict[str, str]) -> Config:
         server_root_path=root,
         server_workers=_int("server-workers", v["server-workers"], 1, 64),
         server_max_body_bytes=_int("server-max-body-bytes", v["server-max-body-bytes"], 1),
+        server_trace_header=v["server-trace-header"].strip().lower() or None,
+        server_cors_allowed_origins=_list(v["server-cors-allowed-origins"]),
+        db_plan_enabled=_bool("db-plan-enabled", v["db-plan-enabled"]),
         raw=dict(v),
     )
