@@ -61,7 +61,12 @@ def _types(settings: Settings, out: str | None) -> int:
     target = resolve(settings)
     if target.cluster is not None and not target.cluster.running():
         raise TaprootError("the embedded cluster is not running; start it with `taproot up`")
-    source = types_for_database(target.db.url, ["api"])
+    import asyncpg
+
+    try:
+        source = types_for_database(target.db.url, ["api"])
+    except (OSError, ValueError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+        raise TaprootError(f"cannot read the schema: {exc}") from exc
     if out:
         try:
             Path(out).write_text(source)
