@@ -82,6 +82,9 @@ def test_db_commands_refuse_with_database_url(home_env: dict[str, str]) -> None:
     result = _taproot(env, "db", "start")
     assert result.returncode == 1
     assert "DATABASE_URL is set" in result.stderr
+    types = _taproot(env, "types")
+    assert types.returncode == 1
+    assert types.stderr.startswith("taproot: cannot read the schema:")
 
 
 def test_migrate_with_database_url_uses_that_server(
