@@ -302,6 +302,7 @@ class App:
             self.config.db_max_rows,
             self.config.openapi_mode != "disabled",
             self.config.db_aggregates_enabled,
+            self.config.db_plan_enabled,
         )
         if action.kind == "info":
             return response.info_response(action.allow)
@@ -334,6 +335,14 @@ class App:
         timer: _Timer | None,
     ) -> Response:
         ctx = self._context(api_req, auth, path, headers, action.read_only)
+        if action.explain is not None:
+            ctx.rollback = True
+            result = await self.db.run(ctx, api_req.schema, statement, explain=action.explain.sql())
+            if timer is not None:
+                timer.mark("transaction")
+            return Response(
+                200, [(b"content-type", action.explain.content_type())], result.body or b""
+            )
         # 5. transaction
         count = action.count
         result = await self.db.run(

@@ -163,6 +163,7 @@ class ActionPlan:
     allow: str = ""
     max_rows: int | None = None
     mutate: MutatePlan | None = None
+    explain: Explain | None = None
 
 
 # --- helpers ------------------------------------------------------------------------------
@@ -441,19 +442,76 @@ def _count(req: ApiRequest) -> Literal["exact", "planned", "estimated"] | None:
     return req.prefer.count
 
 
-def plan(
+def plan(  # noqa: PLR0917 - the request, the cache and the configuration switches
     req: ApiRequest,
     cache: SchemaCache,
     max_rows: int | None = None,
     openapi_enabled: bool = True,
     aggregates_enabled: bool = False,
+    plan_enabled: bool = False,
 ) -> ActionPlan:
     _check_timezone(req, cache)
     if req.target == "root":
         return _plan_root(req, openapi_enabled)
+    explain = _explain(req) if plan_enabled else None
+    if explain is not None:  # the statement is planned for the media type it names
+        req.accept = (MediaType(explain.inner),)
     if req.target == "relation":
-        return _plan_relation(req, cache, max_rows, aggregates_enabled)
-    return _plan_call(req, cache, max_rows, aggregates_enabled)
+        action = _plan_relation(req, cache, max_rows, aggregates_enabled)
+    else:
+        action = _plan_call(req, cache, max_rows, aggregates_enabled)
+    action.explain = explain
+    return action
+
+
+@dataclass(frozen=True, slots=True)
+class Explain:
+    """Accept: application/vnd.pgrst.plan[+text|+json]; for="…"; options=a|b (db-plan-enabled)."""
+
+    format: Literal["json", "text"]
+    inner: str
+    options: tuple[str, ...]
+
+    def content_type(self) -> bytes:
+        options = f"; options={'|'.join(self.options)}" if self.options else ""
+        return (
+            f'application/vnd.pgrst.plan+{self.format}; for="{self.inner}"{options}; charset=utf-8'
+        ).encode()
+
+    def sql(self) -> str:
+        words = [f"FORMAT {self.format.upper()}", *(o.upper() for o in self.options)]
+        return f"EXPLAIN ({', '.join(words)}) "
+
+
+_PLAN_TYPES = {
+    "application/vnd.pgrst.plan": "text",
+    "application/vnd.pgrst.plan+text": "text",
+    "application/vnd.pgrst.plan+json": "json",
+}
+_PLAN_OPTIONS = ("analyze", "verbose", "settings", "buffers", "wal")
+_PLAN_INNER = {
+    "application/json": "application/json",
+    "application/vnd.pgrst.object": "application/vnd.pgrst.object+json",
+    "application/vnd.pgrst.object+json": "application/vnd.pgrst.object+json",
+    "application/vnd.pgrst.array+json": "application/json",
+    "text/csv": "text/csv",
+}
+
+
+def _explain(req: ApiRequest) -> Explain | None:
+    first = req.accept[0]
+    fmt = _PLAN_TYPES.get(first.type)
+    if fmt is None:
+        return None
+    params = dict(first.params)
+    inner = _PLAN_INNER.get(params.get("for", "application/json").lower())
+    if inner is None:
+        raise errors.media_type([str(m) for m in req.accept])
+    asked = {o.strip().lower() for o in params.get("options", "").split("|") if o.strip()}
+    if asked - set(_PLAN_OPTIONS):
+        raise errors.media_type([str(m) for m in req.accept])
+    options = tuple(o for o in _PLAN_OPTIONS if o in asked)
+    return Explain("json" if fmt == "json" else "text", inner, options)
 
 
 def _check_timezone(req: ApiRequest, cache: SchemaCache) -> None:
@@ -516,10 +574,6 @@ def _plan_relation(
     tree = _Tree(req, cache, known, aggregates)
     read = _read_node(tree, table, req.select, (), _range(req, max_rows))
     _check_embed_paths(req, [], frozenset(known))
-    if any(s.embed is not None for s in read.select) and any(
-        s.aggregate is not None for s in read.select
-    ):
-        raise errors.not_implemented("aggregates together with embedded resources")
     return ActionPlan(
         "read",
         media=media,

@@ -202,6 +202,7 @@ def _select_list(
         if s.embed is not None:
             assert embedded is not None
             items.extend(embedded[index])
+            group.extend(expr for _, expr in embedded[index])
             continue
         if s.field is None and s.aggregate is None:
             if keyed:
@@ -276,7 +277,7 @@ def _embeds(
         else:
             value = f"{lateral}.pgrst_e"
             if not e.rel.to_one:
-                value = f"coalesce({value}, '[]')"
+                value = f"coalesce({value}, '[]'::jsonb)"
             # `embed()` with nothing selected filters without adding a key
             out.values[index] = [(p.add(s.alias), value)] if e.read.select else []
             marker = f"{lateral}.pgrst_e"
@@ -320,13 +321,41 @@ def _embed_subquery(  # noqa: PLR0917 - the parent, its row, the embed, and coun
         cols = "".join(f"{expr} AS pgrst_s{i}, " for i, (_, expr) in enumerate(pairs))
         sql = f"SELECT {cols}true AS pgrst_found, {alias}.* FROM {table}{joins}{where_sql} LIMIT 1"
         return sql, [k for k, _ in pairs]
-    row = _keyed_row([(k, v) for k, v in _pairs(alias, child, p, nested.values)], as_name="pgrst_e")
+    pairs = _pairs(alias, child, p, nested.values)
+    # jsonb, as PostgREST's embeds: comparable, so that aggregates can group by them
+    row = _keyed_row(pairs, as_name="pgrst_e", jsonb=True)
+    group = ""
+    if any(s.aggregate is not None for s in child.select):
+        keys = [
+            expr
+            for (_, expr), s in zip(pairs, _pair_items(child), strict=True)
+            if s.aggregate is None
+        ]
+        group = f" GROUP BY {', '.join(keys)}" if keys else ""
     if rel.to_one:  # the child's columns ride along for `order=embed(col)` on the parent
-        return f"SELECT {row}, {alias}.* FROM {table}{joins}{where_sql} LIMIT 1", []
+        extra = "" if group else f", {alias}.*"
+        return f"SELECT {row}{extra} FROM {table}{joins}{where_sql}{group} LIMIT 1", []
     order = _order(alias, child.order, p, nested.laterals)
     limit = _limit(child.range, p)
-    inner = f"SELECT {row} FROM {table}{joins}{where_sql}{order}{limit}"
-    return f"SELECT json_agg(pgrst_sub.pgrst_e) AS pgrst_e FROM ({inner}) AS pgrst_sub", []
+    inner = f"SELECT {row} FROM {table}{joins}{where_sql}{group}{order}{limit}"
+    return (
+        f"SELECT json_agg(pgrst_sub.pgrst_e)::jsonb AS pgrst_e FROM ({inner}) AS pgrst_sub",
+        [],
+    )
+
+
+def _pair_items(read: ReadPlan) -> list[CSelect]:
+    """The select item behind each pair `_pairs` makes (a star gives one per column)."""
+    out: list[CSelect] = []
+    for s in read.select:
+        if s.embed is not None:
+            count = len(s.embed.read.select) if s.embed.spread else int(bool(s.embed.read.select))
+            out.extend([s] * count)
+        elif s.field is None and s.aggregate is None:
+            out.extend([s] * len(read.star_columns))
+        else:
+            out.append(s)
+    return out
 
 
 def _pairs(
@@ -349,15 +378,18 @@ def _pairs(
 _MAX_PAIRS = 50  # json_build_object takes at most 100 arguments
 
 
-def _keyed_row(items: list[tuple[str, str]], as_name: str = "pgrst_row") -> str:
+def _keyed_row(
+    items: list[tuple[str, str]], as_name: str = "pgrst_row", jsonb: bool = False
+) -> str:
+    cast = "::jsonb" if jsonb else ""
     if len(items) <= _MAX_PAIRS:
         pairs = ", ".join(f"{k}::text, {v}" for k, v in items)
-        return f"json_build_object({pairs}) AS {as_name}"
+        return f"json_build_object({pairs}){cast} AS {as_name}"
     # more than 50 output columns: an ordered aggregate over the pairs
     values = ", ".join(f"({n}, {k}::text, to_json({v}))" for n, (k, v) in enumerate(items))
     return (
         "(SELECT json_object_agg(pgrst_kv.k, pgrst_kv.v ORDER BY pgrst_kv.n) FROM "
-        f"(VALUES {values}) AS pgrst_kv(n, k, v)) AS {as_name}"
+        f"(VALUES {values}) AS pgrst_kv(n, k, v)){cast} AS {as_name}"
     )
 
 

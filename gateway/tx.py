@@ -141,8 +141,13 @@ class Database:
         planned_count: bool = False,
         estimated_limit: int | None = None,
         max_affected: int | None = None,
+        explain: str | None = None,
     ) -> Result:
         async def body(conn: asyncpg.Connection) -> Result:
+            if explain is not None:  # EXPLAIN of the main statement; never committed
+                rows = await conn.fetch(explain + statement.sql, *statement.params)
+                lines = [r[0] if isinstance(r[0], str) else json.dumps(r[0]) for r in rows]
+                return Result(None, 0, "\n".join(lines).encode(), None, None)
             total_override: int | None = None
             if planned_count and statement.count_sql is not None:
                 total_override = await self._planned(conn, statement)
