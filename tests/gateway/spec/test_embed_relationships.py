@@ -149,6 +149,20 @@ def test_view_embeds_a_many_to_many(api: Gateway) -> None:
     )
 
 
+def test_table_embeds_a_view_many_to_one(api: Gateway) -> None:
+    assert_rows(
+        api.get("/reviews?select=id,books_view(title)&id=eq.4"),
+        [{"id": 4, "books_view": {"title": CITIES}}],
+    )
+
+
+def test_view_column_as_hint(api: Gateway) -> None:
+    assert_rows(
+        api.get("/books_view?select=id,writer:authors!writer_id(name)&id=eq.3"),
+        [{"id": 3, "writer": {"name": ITALO}}],
+    )
+
+
 def test_set_returning_function_embeds_many_to_one(api: Gateway) -> None:
     assert_rows(
         api.get("/rpc/books_by_author?author=2&select=title,authors(name)&order=id"),

@@ -389,3 +389,23 @@ def test_anonymous_insert_without_privilege_is_401(api: Gateway) -> None:
         "permission denied for table authors",
         headers={"WWW-Authenticate": "Bearer", "Proxy-Status": "PostgREST; error=42501"},
     )
+
+
+def test_csv_in_and_out(api: Gateway) -> None:
+    resp = api.post(
+        "/todos?select=id,title",
+        data=b"title,priority\nfrom csv,7\nsecond,8",
+        headers={**REP, "Content-Type": "text/csv", "Accept": "text/csv"},
+    )
+    assert resp.status_code == 201, resp.text
+    assert resp.headers["Content-Type"] == "text/csv; charset=utf-8"
+    assert resp.headers["Content-Range"] == "*/*"
+    # Record text format, as for reads (test_media_csv.py): whitespace makes a field quoted.
+    assert resp.text == 'id,title\n4,"from csv"\n5,second'
+
+
+def test_an_array_is_one_statement_all_or_nothing(api: Gateway, spec_db: Database) -> None:
+    resp = api.post("/todos", json=[{"title": "fine"}, {"title": None}])
+    assert resp.status_code == 400, resp.text
+    assert resp.json()["code"] == "23502"
+    assert rows(spec_db, "SELECT count(*) FROM test.todos") == [(3,)]
