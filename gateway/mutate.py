@@ -30,6 +30,7 @@ class MutatePlan:
     pk: tuple[str, ...] = ()
     max_affected: int | None = None
     missing_default: bool = False  # Prefer: missing=default
+    limited: bool = False  # PATCH/DELETE with limit/offset: rows chosen by ctid
 
 
 def _payload(body: bytes) -> Any:
@@ -81,8 +82,11 @@ def _columns(table: Table, keys: list[str], only: tuple[str, ...] | None) -> tup
 def plan_mutation(req: ApiRequest, table: Table) -> MutatePlan:
     prefs = req.prefer
     representation = prefs.representation or "minimal"
+    limited = req.ranges.get(()) is not None
     if req.method == "DELETE":
-        return MutatePlan("delete", (), b"", representation, max_affected=prefs.max_affected)
+        return MutatePlan(
+            "delete", (), b"", representation, max_affected=prefs.max_affected, limited=limited
+        )
     body = _as_json(req.content_type, req.body)
     if req.method == "POST":
         keys = payload_keys(body, many=True, columns_given=req.columns is not None)
@@ -110,7 +114,9 @@ def plan_mutation(req: ApiRequest, table: Table) -> MutatePlan:
     if req.method == "PATCH":
         keys = payload_keys(body, many=False)
         cols = _columns(table, keys, req.columns)
-        return MutatePlan("update", cols, body, representation, max_affected=prefs.max_affected)
+        return MutatePlan(
+            "update", cols, body, representation, max_affected=prefs.max_affected, limited=limited
+        )
     # PUT: one row, addressed by its whole primary key with eq filters
     return _plan_put(req, table, body, representation)
 
@@ -182,8 +188,12 @@ def _scalar(value: Any) -> Any:
     return value
 
 
-def check_limits(req: ApiRequest) -> ApiError | None:
-    """PATCH/DELETE with limit/offset: PostgREST needs an order and a ctid subquery."""
-    if req.method in ("PATCH", "DELETE") and req.ranges.get(()) is not None:
-        return errors.not_implemented("limit/offset on PATCH and DELETE is not supported yet")
+def check_limits(req: ApiRequest, table: Table) -> ApiError | None:
+    """PATCH/DELETE with limit/offset pick their rows by ctid, which only tables have."""
+    if (
+        req.method in ("PATCH", "DELETE")
+        and req.ranges.get(()) is not None
+        and table.kind not in ("r", "p")
+    ):
+        return errors.not_implemented("limit/offset on PATCH and DELETE of a view")
     return None

@@ -589,13 +589,14 @@ def _plan_relation(
 def _plan_mutation(
     req: ApiRequest, table: Table, cache: SchemaCache, aggregates: bool
 ) -> ActionPlan:
-    too_far = check_limits(req)
+    too_far = check_limits(req, table)
     if too_far is not None:
         raise too_far
     mutation = plan_mutation(req, table)
     media, stripped = negotiate(req.accept, _READ_OFFERS, "json")
     known: set[tuple[str, ...]] = set()
-    read = _read_node(_Tree(req, cache, known, aggregates), table, req.select, (), Range())
+    rng = req.ranges.get((), Range()) if mutation.limited else Range()
+    read = _read_node(_Tree(req, cache, known, aggregates), table, req.select, (), rng)
     _check_embed_paths(req, [], frozenset(known))
     if mutation.kind in ("insert", "upsert"):
         # filters of an insert are meaningless; PUT's became the conflict target

@@ -611,6 +611,9 @@ def _mutate(plan: ActionPlan) -> Statement:  # noqa: PLR0912, PLR0915 - one case
     if upsert:
         returning += ", (xmax = 0) AS pgrst_inserted"
     where = where_clause(table, read.where, p)
+    if m.limited:  # PostgREST's limited update/delete: the rows are picked by ctid
+        picked = f"SELECT {table}.ctid FROM {table}{where}{_order(table, read.order, p)}"
+        where = f" WHERE {table}.ctid = ANY(ARRAY({picked}{_limit(read.range, p)}))"
     if m.kind in ("insert", "upsert"):
         names = ", ".join(ident(c.name) for c in m.columns)
         values = ", ".join(f"pgrst_body.{ident(c.name)}" for c in m.columns)
@@ -634,7 +637,7 @@ def _mutate(plan: ActionPlan) -> Statement:  # noqa: PLR0912, PLR0915 - one case
             stmt = f"SELECT {table}.* FROM {table} WHERE false"
     else:
         stmt = f"DELETE FROM {table}{where}{returning}"
-    ctes.append(f"pgrst_source AS ({stmt})")
+    ctes.append(f"pgrst_write AS ({stmt})")
     joins = order = ""
     if m.representation == "full":
         emb = _embeds(alias, read, p, _Names())
@@ -646,21 +649,23 @@ def _mutate(plan: ActionPlan) -> Statement:  # noqa: PLR0912, PLR0915 - one case
         select = "1"
         body_sql = "NULL::bytea"
         if m.representation == "headers-only" and m.pk:
-            pairs = ", ".join(f"{p.add(k)}::text, pgrst_source.{ident(k)}" for k in m.pk)
+            pairs = ", ".join(f"{p.add(k)}::text, pgrst_write.{ident(k)}" for k in m.pk)
             body_sql = (
-                f"convert_to(coalesce((SELECT json_build_object({pairs}) FROM pgrst_source"
+                f"convert_to(coalesce((SELECT json_build_object({pairs}) FROM pgrst_write"
                 " LIMIT 1)::text, 'null'), 'UTF8')"
             )
     inserted = (
-        "(SELECT pg_catalog.count(*) FROM pgrst_source WHERE pgrst_inserted)"
+        "(SELECT pg_catalog.count(*) FROM pgrst_write WHERE pgrst_inserted)"
         if upsert
         else "NULL::bigint"
     )
+    # the shaped rows are pgrst_source, as for reads (the CSV header reads its first row)
+    ctes.append(f"pgrst_source AS (SELECT {select} FROM pgrst_write AS {alias}{joins}{order})")
     sql = (
         f"WITH {', '.join(ctes)} "
         f"SELECT NULL::bigint AS total, pg_catalog.count({_T})::bigint AS page_total, "
         f"{body_sql} AS body{_TAIL}, {inserted} AS inserted "
-        f"FROM (SELECT {select} FROM pgrst_source AS {alias}{joins}{order}) {_T}"
+        f"FROM (SELECT * FROM pgrst_source) {_T}"
     )
     return Statement(sql, p.values)
 

@@ -74,7 +74,10 @@ def test_update_and_delete_use_filters(cache: SchemaCache) -> None:
     assert 'DELETE FROM "api"."items" WHERE "api"."items"."id" = ANY(' in dele.sql
     noop = query.build(write(cache, "PATCH", "/items", b"{}"))
     assert "WHERE false" in noop.sql
-    assert code(cache, "DELETE", "/items", b"", qs="limit=1") == "PGRST127"
+    assert code(cache, "DELETE", "/item_names", b"", qs="limit=1") == "PGRST127"  # a view
+    limited = query.build(write(cache, "DELETE", "/items", b"", qs="order=id&limit=2"))
+    assert '"api"."items".ctid = ANY(ARRAY(SELECT "api"."items".ctid FROM' in limited.sql
+    assert 'ORDER BY "api"."items"."id" LIMIT $1::bigint' in limited.sql
 
 
 def test_put_is_a_single_row_upsert_by_primary_key(cache: SchemaCache) -> None:
@@ -89,7 +92,7 @@ def test_put_is_a_single_row_upsert_by_primary_key(cache: SchemaCache) -> None:
 
 def test_headers_only_returns_the_primary_key_for_location(cache: SchemaCache) -> None:
     st = query.build(write(cache, "POST", "/items", b'{"name": "n"}', prefer="return=headers-only"))
-    assert 'json_build_object($2::text, pgrst_source."id")' in st.sql
+    assert 'json_build_object($2::text, pgrst_write."id")' in st.sql
     assert st.params[1] == "id"
 
 
