@@ -97,6 +97,7 @@ class Database:
             max_inactive_connection_lifetime=0,
             statement_cache_size=1024 if self.config.db_prepared_statements else 0,
             server_settings={"application_name": "taproot-gateway"},
+            reset=_keep_session,
         )
 
     async def close(self) -> None:
@@ -235,6 +236,13 @@ class Database:
             return list(await conn.fetch(sql, *args))
 
         return await self.transaction(ctx, schema, body)
+
+
+async def _keep_session(_conn: asyncpg.Connection) -> None:
+    """Released connections are not reset (asyncpg's default runs RESET ALL, UNLISTEN *,
+    CLOSE ALL and unlocks advisory locks: a round trip per request). As in PostgREST,
+    every request sets role and GUCs transaction-locally, and asyncpg still rolls back
+    any transaction left open."""
 
 
 def _pg_error(exc: asyncpg.PostgresError, authenticated: bool) -> ApiError:
