@@ -180,7 +180,7 @@ def wrk(url: str, lua: str, clients: int, seconds: int, threads: int = 2) -> Htt
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
         script.write(lua)
     try:
-        out = subprocess.run(
+        result = subprocess.run(
             [
                 "wrk",
                 f"-t{threads}",
@@ -194,9 +194,13 @@ def wrk(url: str, lua: str, clients: int, seconds: int, threads: int = 2) -> Htt
             capture_output=True,
             text=True,
             check=True,
-        ).stdout
+        )
     finally:
         os.unlink(script.name)
+    if result.stderr.strip():
+        # wrk prints a Lua error and then load-tests its default request: never report that.
+        raise RuntimeError(f"wrk: {result.stderr.strip()}")
+    out = result.stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     return HttpResult(

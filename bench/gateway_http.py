@@ -1,7 +1,8 @@
-"""Gateway read benchmark: GET by primary key and GET of 10 filtered, ordered rows.
+"""Gateway HTTP benchmark: reads (by primary key, 10 filtered ordered rows, a one-to-many
+embed) and writes (single-row POST, 100-row bulk POST, PATCH by primary key).
 
-Run: `.venv/bin/python -m bench.gateway_reads [--seconds N]`; writes
-bench/reports/gateway-reads.md. Each scenario is measured with wrk against the gateway
+Run: `.venv/bin/python -m bench.gateway_http [--seconds N] [--only WORD]`; writes
+bench/reports/gateway-http.md. Each scenario is measured with wrk against the gateway
 and with pgbench running the SQL the gateway sent for the same request, at 10 and 50
 connections.
 """
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +31,12 @@ class Scenario:
     sample_path: str  # one concrete request, used to capture the SQL
     pgbench_vars: str  # pgbench \set lines for what varies
     varying: dict[str, str]  # literal in the captured SQL → pgbench variable
+    method: str = "GET"
+    body: str | None = None  # JSON sent with every request
+    prefer: str | None = None
+
+
+BULK = json.dumps([{"kind": "bulk", "payload": {"n": i}} for i in range(100)])
 
 
 SCENARIOS = (
@@ -47,16 +55,72 @@ SCENARIOS = (
         pgbench_vars="\\set cat random(0, 49)\n",
         varying={"'cat17'": "'cat' || :cat"},
     ),
+    Scenario(
+        title="GET an author with a one-to-many embed (10 books)",
+        lua_path='"/authors?select=id,name,books(id,title,year)&id=eq." .. math.random(1, 200)',
+        sample_path="/authors?select=id,name,books(id,title,year)&id=eq.137",
+        pgbench_vars="\\set id random(1, 200)\n",
+        varying={"'137'": ":id"},
+    ),
+    Scenario(
+        title="POST one row (return=minimal)",
+        lua_path='"/events"',
+        sample_path="/events",
+        pgbench_vars="",
+        varying={},
+        method="POST",
+        body='{"kind": "click", "payload": {"x": 1}}',
+        prefer="return=minimal",
+    ),
+    Scenario(
+        title="POST 100 rows in one request (return=minimal)",
+        lua_path='"/events"',
+        sample_path="/events",
+        pgbench_vars="",
+        varying={},
+        method="POST",
+        body=BULK,
+        prefer="return=minimal",
+    ),
+    Scenario(
+        title="PATCH by primary key (return=minimal)",
+        lua_path='"/items?id=eq." .. math.random(1, 12)',
+        sample_path="/items?id=eq.7",
+        pgbench_vars="\\set id random(1, 12)\n",
+        varying={"'7'": ":id"},
+        method="PATCH",
+        body='{"price": 9.99}',
+        prefer="return=minimal",
+    ),
 )
 
 
+def _headers(scenario: Scenario, token: str) -> dict[str, str]:
+    headers = {"Authorization": f"Bearer {token}"}
+    if scenario.body is not None:
+        headers["Content-Type"] = "application/json"
+    if scenario.prefer:
+        headers["Prefer"] = scenario.prefer
+    return headers
+
+
+def _lua_string(text: str) -> str:
+    return "[==[" + text + "]==]"
+
+
 def _lua(scenario: Scenario, token: str) -> str:
+    headers = "".join(
+        f"wrk.headers[ {_lua_string(k)} ] = {_lua_string(v)}\n"
+        for k, v in _headers(scenario, token).items()
+    )
+    body = _lua_string(scenario.body) if scenario.body is not None else "nil"
     return (
         "math.randomseed(os.time())\n"
-        f'wrk.headers["Authorization"] = "Bearer {token}"\n'
-        "request = function()\n"
-        f'  return wrk.format("GET", {scenario.lua_path})\n'
-        "end\n"
+        + headers
+        + f"local body = {body}\n"
+        + "request = function()\n"
+        + f'  return wrk.format("{scenario.method}", {scenario.lua_path}, nil, body)\n'
+        + "end\n"
     )
 
 
@@ -77,21 +141,28 @@ class Row:
     tps: float
 
 
-def run(seconds: int) -> tuple[list[Row], dict[str, str]]:
+def run(seconds: int, only: str | None) -> tuple[list[Row], dict[str, str]]:
     ensure_tools()
     rows: list[Row] = []
     scripts: dict[str, str] = {}
     with stack(HERE / "fixtures.sql", schemas="bench", anon_role="bench_anon", workers=2) as s:
         token = s.token("bench_user")
-        auth = {"Authorization": f"Bearer {token}"}
         for scenario in SCENARIOS:
-            url = s.base_url + scenario.sample_path
-            response = requests.get(url, headers=auth, timeout=5)
-            response.raise_for_status()
+            if only and only not in scenario.title:
+                continue
 
-            def send(u: str = url) -> requests.Response:
-                return requests.get(u, headers=auth, timeout=5)
+            def send(sc: Scenario = scenario) -> requests.Response:
+                response = requests.request(
+                    sc.method,
+                    s.base_url + sc.sample_path,
+                    headers=_headers(sc, token),
+                    data=sc.body,
+                    timeout=10,
+                )
+                response.raise_for_status()
+                return response
 
+            send()
             statements = capture_sql(s, send)
             script = _pgbench_script(scenario, statements)
             scripts[scenario.title] = script
@@ -99,6 +170,8 @@ def run(seconds: int) -> tuple[list[Row], dict[str, str]]:
                 wrk(s.base_url, _lua(scenario, token), clients, 3)  # warm-up
                 http = wrk(s.base_url, _lua(scenario, token), clients, seconds)
                 tps = pgbench(s, script, clients, seconds)
+                if http.non_2xx:
+                    raise RuntimeError(f"{scenario.title}: {http.non_2xx} non-2xx responses")
                 rows.append(Row(scenario, clients, http, tps))
                 print(f"{scenario.title} c={clients}: {http.rps:.0f} req/s vs {tps:.0f} tps")
     return rows, scripts
@@ -106,7 +179,7 @@ def run(seconds: int) -> tuple[list[Row], dict[str, str]]:
 
 def report(rows: list[Row], scripts: dict[str, str], seconds: int, s_info: str) -> str:
     lines = [
-        "# Gateway reads: requests/s beside the pgbench ceiling",
+        "# Gateway over HTTP: requests/s beside the pgbench ceiling",
         "",
         f"Run {datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC on {s_info};"
         f" {seconds}s per measurement after a 3s warm-up. Gateway: `python -m gateway`,"
@@ -135,9 +208,10 @@ def report(rows: list[Row], scripts: dict[str, str], seconds: int, s_info: str) 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--only", help="run the scenarios whose title contains this")
     args = parser.parse_args()
-    rows, scripts = run(args.seconds)
-    out = HERE / "reports" / "gateway-reads.md"
+    rows, scripts = run(args.seconds, args.only)
+    out = HERE / "reports" / "gateway-http.md"
     out.write_text(report(rows, scripts, args.seconds, machine()))
     print(f"wrote {out}")
 
