@@ -164,3 +164,15 @@ def test_filter_on_an_unknown_column(api: Gateway, spec_db: Database) -> None:
     body = resp.json()
     assert (body["code"], body["message"]) == ("42703", "column todos.nope does not exist")
     assert ids_left(spec_db) == [1, 2, 3]
+
+
+def test_range_header_is_ignored(api: Gateway, spec_db: Database) -> None:
+    resp = api.request("DELETE", "/todos?id=gte.2", headers={"Range": "0-0"})
+    assert_no_content(resp, "*/*")
+    assert ids_left(spec_db) == [1]
+
+
+def test_limited_delete_with_order_limit_and_offset(api: Gateway, spec_db: Database) -> None:
+    # LimitedMutationSpec.hs: limit/offset pick the rows by the given order.
+    assert_no_content(delete(api, "/todos?order=id&limit=1&offset=1"), "*/*")
+    assert ids_left(spec_db) == [1, 3]

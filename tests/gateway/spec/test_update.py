@@ -248,3 +248,22 @@ def test_unknown_table_is_404(api: Gateway) -> None:
     resp = patch(api, "/zqxj_unknown?id=eq.1", {"a": 1})
     assert resp.status_code == 404, resp.text
     assert resp.json()["code"] == "PGRST205"
+
+
+def test_range_header_is_ignored(api: Gateway, spec_db: Database) -> None:
+    assert_no_content(patch(api, "/todos?id=gte.2", {"priority": 0}, Range="0-0"), "0-1/*")
+    assert rows(spec_db, "SELECT id, priority FROM test.todos ORDER BY id") == [
+        (1, 1),
+        (2, 0),
+        (3, 0),
+    ]
+
+
+def test_limited_update_with_order_limit_and_offset(api: Gateway, spec_db: Database) -> None:
+    # LimitedMutationSpec.hs: limit/offset pick the rows by the given order.
+    assert_no_content(patch(api, "/todos?order=id&limit=1&offset=1", {"priority": 0}), "0-0/*")
+    assert rows(spec_db, "SELECT id, priority FROM test.todos ORDER BY id") == [
+        (1, 1),
+        (2, 0),
+        (3, 3),
+    ]
