@@ -3,8 +3,9 @@
 Resolves every name against the schema cache (tables, columns, functions, types),
 so the query stage only ever formats identifiers that exist in the catalog. Chooses
 the media type, the function overload, the range (with db-max-rows) and the count
-strategy. Errors are PostgREST's: 404 PGRST205/202, 406 PGRST107/106, 400 42703 for
-an unknown column, 300 PGRST203 for an ambiguous overload.
+strategy; plans embeds (relationships.py) and writes (mutate.py). Errors are
+PostgREST's: 404 PGRST205/202, 406 PGRST107/106, 400 42703 for an unknown column, 300
+PGRST203 for an ambiguous overload, 300/400 PGRST201/200 for embeds.
 """
 
 from __future__ import annotations
@@ -233,12 +234,8 @@ def _select(
 ) -> tuple[CSelect, ...]:
     out: list[CSelect] = []
     for item in items:
-        if isinstance(item, SelectRelation):
-            raise (
-                errors.no_relationship(relation, item.name, "", None)
-                if not item.spread
-                else errors.not_implemented("spread embedding is not supported yet")
-            )
+        if isinstance(item, SelectRelation):  # rows with no table type embed nothing
+            raise errors.no_relationship(relation, item.name, "", None)
         assert isinstance(item, SelectField)
         if item.aggregate is not None and not aggregates:
             raise errors.aggregates_not_allowed()

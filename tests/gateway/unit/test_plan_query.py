@@ -154,7 +154,7 @@ def test_options_allow(cache: SchemaCache) -> None:
     assert planned(cache, "OPTIONS", "/rpc/add").allow == "OPTIONS,POST"
 
 
-def test_embedding_is_not_there_yet(cache: SchemaCache) -> None:
+def test_filter_on_a_resource_not_embedded_is_pgrst108(cache: SchemaCache) -> None:
     with pytest.raises(ApiError) as exc:
         planned(cache, "GET", "/items", "clients.id=eq.1")
     assert exc.value.code == "PGRST108"
