@@ -119,3 +119,29 @@ def test_aggregates_on_a_function_result(agg: Gateway) -> None:
 )
 def test_aggregates_are_refused_when_disabled(api: Gateway, path: str) -> None:
     assert_error(api.get(path), 400, "PGRST123", "Use of aggregate functions is not allowed")
+
+
+def test_count_as_a_column_is_kept_for_compatibility(agg: Gateway) -> None:
+    assert_rows(agg.get("/books?select=count"), [{"count": 6}])
+    assert_rows(
+        agg.get("/authors?select=name,books(count)&id=eq.1"),
+        [{"name": "Ursula K. Le Guin", "books": [{"count": 2}]}],
+    )
+
+
+def test_spread_of_a_to_many_aggregates_into_arrays(agg: Gateway) -> None:
+    # SpreadQueriesSpec aggEnabledSpec: one array per spread column, [] when no rows.
+    assert_rows(
+        agg.get("/authors?select=name,...books(title,year)&id=in.(3,4)&order=id"),
+        [
+            {"name": "Jorge Luis Borges", "title": ["Ficciones"], "year": [1944]},
+            {"name": "Nobody Yet", "title": [], "year": []},
+        ],
+    )
+
+
+def test_spread_of_a_many_to_many_into_arrays(agg: Gateway) -> None:
+    assert_rows(
+        agg.get("/genres?select=name,...books(ids:id)&id=eq.2"),
+        [{"name": "scifi", "ids": [2]}],
+    )

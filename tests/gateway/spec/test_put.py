@@ -173,3 +173,21 @@ def test_put_composite_payload_must_match_the_url_key(api: Gateway) -> None:
         "PGRST115",
         "Payload values do not match URL in primary key column(s)",
     )
+
+
+def test_put_uses_only_the_first_element_of_an_array(api: Gateway, spec_db: Database) -> None:
+    # UpsertSpec.hs: "succeeds if the payload has more than one row, but it only puts the
+    # first element".
+    resp = put(
+        api,
+        "/languages?name=eq.Java",
+        [{"name": "Java", "rank": 19}, {"name": "Swift", "rank": 12}],
+        Prefer="return=representation",
+        Accept="application/vnd.pgrst.object+json",
+    )
+    assert_json(resp, 200, {"name": "Java", "rank": 19}, content_type=OBJECT_CT)
+    assert rows(spec_db, "SELECT name, rank FROM test.languages ORDER BY name") == [
+        ("C", 2),
+        ("Java", 19),
+        ("Python", 1),
+    ]
