@@ -144,6 +144,14 @@ def test_inner_without_filter_drops_parents_without_children(api: Gateway) -> No
     )
 
 
+def test_nested_inner_joins(api: Gateway) -> None:
+    # EmbedInnerJoinSpec: an inner join two levels down filters every level above it.
+    resp = api.get(
+        "/authors?select=name,books!inner(title,reviews!inner(stars))&books.reviews.stars=eq.3"
+    )
+    assert_rows(resp, [{"name": ITALO, "books": [{"title": CITIES, "reviews": [{"stars": 3}]}]}])
+
+
 def test_left_is_the_default(api: Gateway) -> None:
     assert_rows(
         api.get("/authors?select=name,books!left(title)&books.year=lt.1970&order=id"),
