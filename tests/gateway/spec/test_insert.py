@@ -409,3 +409,22 @@ def test_an_array_is_one_statement_all_or_nothing(api: Gateway, spec_db: Databas
     assert resp.status_code == 400, resp.text
     assert resp.json()["code"] == "23502"
     assert rows(spec_db, "SELECT count(*) FROM test.todos") == [(3,)]
+
+
+def test_singular_insert_of_two_rows_is_406_and_rolled_back(
+    api: Gateway, spec_db: Database
+) -> None:
+    # SingularSpec.hs: the write happens inside the transaction that is then rolled back.
+    resp = api.post(
+        "/todos",
+        json=[{"title": "a"}, {"title": "b"}],
+        headers={**REP, "Accept": "application/vnd.pgrst.object+json"},
+    )
+    assert_error(
+        resp,
+        406,
+        "PGRST116",
+        "Cannot coerce the result to a single JSON object",
+        "The result contains 2 rows",
+    )
+    assert rows(spec_db, "SELECT count(*) FROM test.todos") == [(3,)]

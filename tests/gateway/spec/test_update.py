@@ -267,3 +267,20 @@ def test_limited_update_with_order_limit_and_offset(api: Gateway, spec_db: Datab
         (2, 0),
         (3, 3),
     ]
+
+
+def test_singular_update_of_no_row_is_406(api: Gateway) -> None:
+    resp = patch(
+        api,
+        "/todos?id=eq.99",
+        {"done": True},
+        Prefer="return=representation",
+        Accept="application/vnd.pgrst.object+json",
+    )
+    assert_error(
+        resp,
+        406,
+        "PGRST116",
+        "Cannot coerce the result to a single JSON object",
+        "The result contains 0 rows",
+    )
