@@ -197,6 +197,36 @@ def test_max_affected_is_ignored_without_handling(api: Gateway, spec_db: Databas
     assert priorities(spec_db) == [1, 0, 0]
 
 
+def test_max_affected_exceeded_by_a_function_is_400_and_rolled_back(
+    api: Gateway, spec_db: Database
+) -> None:
+    assert_error(
+        send(api, "POST", "/rpc/drop_open_todos", "handling=strict, max-affected=1", {}),
+        400,
+        "PGRST124",
+        "Query result exceeds max-affected preference constraint",
+        "The query affects 2 rows",
+    )
+    assert todo_count(spec_db) == 3
+
+
+def test_max_affected_respected_by_a_function(api: Gateway, spec_db: Database) -> None:
+    resp = send(
+        api,
+        "POST",
+        "/rpc/drop_open_todos?select=id&order=id",
+        "handling=strict, max-affected=2",
+        {},
+    )
+    assert_json(
+        resp,
+        200,
+        [{"id": 2}, {"id": 3}],
+        headers={"Preference-Applied": "handling=strict, max-affected=2"},
+    )
+    assert todo_count(spec_db) == 1
+
+
 def test_max_affected_on_a_void_function_is_400(api: Gateway) -> None:
     assert_error(
         send(api, "POST", "/rpc/ret_void", "handling=strict, max-affected=1", {}),
