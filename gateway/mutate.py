@@ -164,7 +164,7 @@ def _plan_put(
     ):
         raise errors.invalid_filters()
     value = _payload(body)
-    row = value[0] if isinstance(value, list) and len(value) == 1 else value
+    row = value[0] if isinstance(value, list) and value else value  # the first, as PostgREST
     if not isinstance(row, dict):
         raise errors.invalid_body("Empty or invalid json")
     for name in table.pk:

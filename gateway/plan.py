@@ -83,6 +83,7 @@ class CField:
     to_json: bool = False  # a JSON path on a non-JSON column goes through to_jsonb
     type: str | None = None  # the expression's SQL type, to cast filter values to
     tsvector: bool = False
+    embed_null: bool = False  # `embed.is.null` inside and/or: tests the embed, not a column
 
 
 @dataclass(frozen=True, slots=True)
@@ -239,6 +240,15 @@ def _select(
         assert isinstance(item, SelectField)
         if item.aggregate is not None and not aggregates:
             raise errors.aggregates_not_allowed()
+        if (  # `select=count` without a count column: count(*), kept for compatibility
+            aggregates
+            and item.field == Field("count")
+            and item.cast is None
+            and item.aggregate is None
+            and "count" not in columns
+        ):
+            out.append(CSelect(None, None, item.alias, "count", None))
+            continue
         if item.field.name == "*":
             out.append(
                 CSelect(None, None, item.alias, item.aggregate, _cast(item.aggregate_cast, cache))
@@ -264,21 +274,34 @@ def _where(
     columns: dict[str, Column],
     relation: str,
     path: tuple[str, ...] = (),
+    *,
+    embeds: dict[str, EmbedPlan] | None = None,
 ) -> tuple[CFilter | CLogic, ...]:
     out: list[CFilter | CLogic] = [
         CFilter(_field(columns, relation, f.field), f.expr) for f in filters
     ]
     for tree_path, tree in req.logic:
         if tree_path == path:
-            out.append(_logic(tree, columns, relation))
+            out.append(_logic(tree, columns, relation, embeds))
     return tuple(out)
 
 
-def _logic(tree: LogicTree, columns: dict[str, Column], relation: str) -> CLogic:
+def _logic(
+    tree: LogicTree,
+    columns: dict[str, Column],
+    relation: str,
+    embeds: dict[str, EmbedPlan] | None = None,
+) -> CLogic:
     children: list[CFilter | CLogic] = []
     for child in tree.children:
         if isinstance(child, LogicTree):
-            children.append(_logic(child, columns, relation))
+            children.append(_logic(child, columns, relation, embeds))
+        elif embeds and child.field.name in embeds and not child.field.json_path:
+            state = _NULL_EMBED.get((str(child.expr.value), child.expr.negated))
+            if child.expr.op != "is" or state is None:
+                raise errors.unacceptable_filter(child.field.name)
+            field = CField(child.field.name, embed_null=True)
+            children.append(CFilter(field, OpExpr(False, "is", state)))
         else:
             children.append(CFilter(_field(columns, relation, child.field), child.expr))
     return CLogic(tree.negated, tree.op, tuple(children))
@@ -350,8 +373,8 @@ def _read_node(  # noqa: PLR0917 - one level of the select tree
                 raise errors.query_param("Embedding is nested too deeply", "At most 8 levels")
             rel = find(cache, table, item.name, item.hint)
             key = item.alias or item.name
-            if item.spread and not rel.to_one:
-                raise errors.not_implemented("spreading a to-many relationship")
+            if item.spread and not rel.to_one and not aggregates:
+                raise errors.aggregates_not_allowed()  # it aggregates into arrays (v13)
             child_path = (*path, key)
             known.add(child_path)
             child = _read_node(
@@ -395,7 +418,7 @@ def _read_node(  # noqa: PLR0917 - one level of the select tree
         schema=table.schema,
         name=table.name,
         select=select,
-        where=_where(req, filters, columns, name, path),
+        where=_where(req, filters, columns, name, path, embeds=embeds),
         order=tuple(order),
         range=rng,
         star_columns=_star(columns),

@@ -87,8 +87,11 @@ def _like(value: str) -> str:
     return value.replace("*", "%")
 
 
-def _filter(table: str, flt: CFilter, p: _Params) -> str:
+def _filter(table: str, flt: CFilter, p: _Params, markers: dict[str, str] | None = None) -> str:
     f, e = flt.field, flt.expr
+    if f.embed_null:
+        assert markers is not None
+        return f"{markers[f.name]} IS {e.value}"
     lhs = _field(table, f, p)
     sql = _op(lhs, f, e, p)
     return f"NOT {sql}" if e.negated else sql
@@ -122,19 +125,28 @@ def _op(lhs: str, f: CField, e: OpExpr, p: _Params) -> str:
     return f"{lhs} {sql_op} {rhs}"
 
 
-def _logic(table: str, tree: CLogic, p: _Params) -> str:
+def _logic(table: str, tree: CLogic, p: _Params, markers: dict[str, str] | None = None) -> str:
     parts = [
-        _logic(table, c, p) if isinstance(c, CLogic) else _filter(table, c, p)
+        _logic(table, c, p, markers) if isinstance(c, CLogic) else _filter(table, c, p, markers)
         for c in tree.children
     ]
     joined = "(" + (" AND " if tree.op == "and" else " OR ").join(parts) + ")"
     return f"NOT {joined}" if tree.negated else joined
 
 
-def where_clause(table: str, where: tuple[CFilter | CLogic, ...], p: _Params) -> str:
+def where_clause(
+    table: str,
+    where: tuple[CFilter | CLogic, ...],
+    p: _Params,
+    markers: dict[str, str] | None = None,
+) -> str:
+    """`markers`: for each embed of this level, the expression that is NULL without rows."""
     if not where:
         return ""
-    parts = [_logic(table, w, p) if isinstance(w, CLogic) else _filter(table, w, p) for w in where]
+    parts = [
+        _logic(table, w, p, markers) if isinstance(w, CLogic) else _filter(table, w, p, markers)
+        for w in where
+    ]
     return " WHERE " + " AND ".join(parts)
 
 
@@ -253,13 +265,14 @@ class _Embedded:
     joins: str
     conditions: list[str]
     laterals: dict[str, str]
+    markers: dict[str, str]
 
 
 def _embeds(
     parent: str, read: ReadPlan, p: _Params, names: _Names, row: str | None = None
 ) -> _Embedded:
     """`row`: how to name the parent's whole row (computed relationships take it)."""
-    out = _Embedded({}, "", [], {})
+    out = _Embedded({}, "", [], {}, {})
     joins: list[str] = []
     for index, s in enumerate(read.select):
         e = s.embed
@@ -281,6 +294,7 @@ def _embeds(
             # `embed()` with nothing selected filters without adding a key
             out.values[index] = [(p.add(s.alias), value)] if e.read.select else []
             marker = f"{lateral}.pgrst_e"
+        out.markers[s.alias] = marker
         if e.inner:
             out.conditions.append(f"{marker} IS NOT NULL")
         if e.null_filter is not None:
@@ -312,10 +326,25 @@ def _embed_subquery(  # noqa: PLR0917 - the parent, its row, the embed, and coun
         conds = [f"{alias}.{ident(t)} = {parent}.{ident(pc)}" for pc, t in rel.columns]
     nested = _embeds(alias, child, p, names)
     joins = nested.joins
-    where = where_clause(alias, child.where, p)
+    where = where_clause(alias, child.where, p, nested.markers)
     conds += [where[len(" WHERE ") :]] if where else []
     conds += nested.conditions
     where_sql = " WHERE " + " AND ".join(conds) if conds else ""
+    if e.spread and not rel.to_one:  # one array per column (PostgREST 13, aggregates on)
+        pairs = _pairs(alias, child, p, nested.values)
+        cols = ", ".join(f"{expr} AS pgrst_v{i}" for i, (_, expr) in enumerate(pairs)) or "1"
+        order = _order(alias, child.order, p, nested.laterals)
+        limit = _limit(child.range, p)
+        inner = f"SELECT {cols} FROM {table}{joins}{where_sql}{order}{limit}"
+        aggs = "".join(
+            f"coalesce(json_agg(pgrst_sub.pgrst_v{i}), '[]'::json) AS pgrst_s{i}, "
+            for i in range(len(pairs))
+        )
+        sql = (
+            f"SELECT {aggs}CASE WHEN count(*) > 0 THEN true END AS pgrst_found "
+            f"FROM ({inner}) AS pgrst_sub"
+        )
+        return sql, [k for k, _ in pairs]
     if e.spread:
         pairs = _pairs(alias, child, p, nested.values)
         cols = "".join(f"{expr} AS pgrst_s{i}, " for i, (_, expr) in enumerate(pairs))
@@ -472,7 +501,7 @@ def _read(plan: ActionPlan, read: ReadPlan) -> Statement:
     emb = _embeds(table, read, p, _Names(), row=ident(read.name))
     joins, conditions = emb.joins, emb.conditions
     select, group_by = _select_list(table, read, p, embedded=emb.values)
-    where = where_clause(table, read.where, p)
+    where = where_clause(table, read.where, p, emb.markers)
     if conditions:  # !inner embeds and embed IS [NOT] NULL filters
         where = (where + " AND " if where else " WHERE ") + " AND ".join(conditions)
     order = _order(table, read.order, p, emb.laterals)
@@ -480,13 +509,14 @@ def _read(plan: ActionPlan, read: ReadPlan) -> Statement:
     count_sql = None
     total = "NULL::bigint"
     count_params = None
-    source = f"{table}{joins}" if conditions else table
+    embedded = bool(emb.markers)
+    source = f"{table}{joins}" if embedded else table
     if plan.count is not None:
-        if not conditions:
+        if not embedded:
             cp = _Params()
             count_sql = f"SELECT 1 FROM {table}{where_clause(table, read.where, cp)}"
             count_params = cp.values
-        if plan.count in ("exact", "estimated") or conditions:  # embeds: counted exactly
+        if plan.count in ("exact", "estimated") or embedded:  # embeds: counted exactly
             total = f"(SELECT pg_catalog.count(*) FROM {source}{where})"
     sql = (
         f"WITH pgrst_source AS (SELECT {select} FROM {table}{joins}{where}{group_by}{order}"
@@ -547,7 +577,7 @@ def _call(plan: ActionPlan) -> Statement:  # noqa: PLR0912, PLR0915 - one case p
     if fn.returns_composite:
         emb = _embeds(alias, read, p, _Names())
         select, group_by = _select_list(alias, read, p, embedded=emb.values)
-        where = where_clause(alias, read.where, p)
+        where = where_clause(alias, read.where, p, emb.markers)
         if emb.conditions:
             where = (where + " AND " if where else " WHERE ") + " AND ".join(emb.conditions)
         order = _order(alias, read.order, p, emb.laterals)

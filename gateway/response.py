@@ -61,7 +61,7 @@ def _profile(req: ApiRequest) -> Headers:
     return [(b"content-profile", req.schema.encode())] if req.negotiated_by_profile else []
 
 
-def _preference_applied(req: ApiRequest, tx_applied: bool) -> Headers:
+def _preference_applied(req: ApiRequest, tx_applied: bool, call: bool = False) -> Headers:
     prefs = req.prefer
     tokens = []
     if prefs.count is not None:
@@ -72,6 +72,8 @@ def _preference_applied(req: ApiRequest, tx_applied: bool) -> Headers:
         tokens.append("handling=" + prefs.handling)
     if prefs.timezone is not None:
         tokens.append("timezone=" + prefs.timezone)
+    if call and prefs.max_affected is not None and prefs.handling == "strict":
+        tokens.append(f"max-affected={prefs.max_affected}")
     return [(b"preference-applied", ", ".join(tokens).encode())] if tokens else []
 
 
@@ -111,7 +113,7 @@ def read_response(
         canonical = req.canonical_query()
         location = f"/{req.name}?{canonical}" if canonical else f"/{req.name}"
         headers.append((b"content-location", location.encode()))
-    headers += _preference_applied(req, tx_applied)
+    headers += _preference_applied(req, tx_applied, call=plan.call is not None)
     is_void = plan.call is not None and plan.call.function.returns_void
     if is_void:
         status = 204
