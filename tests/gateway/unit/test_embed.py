@@ -125,3 +125,33 @@ def test_spread_and_computed(lib: SchemaCache) -> None:
     assert "pgrst_s0" in spread.sql and "pgrst_found" in spread.sql
     computed = query.build(read(lib, "/authors", "select=name,favorite_book(title)"))
     assert '"api"."favorite_book"("authors") AS "pgrst_1"' in computed.sql
+
+
+def test_embed_null_filters_inside_logic_trees(lib: SchemaCache) -> None:
+    st = query.build(
+        read(
+            lib,
+            "/authors",
+            "select=id,books!books_author_fk(),profiles()&or=(books.not.is.null,profiles.is.null)",
+        )
+    )
+    assert '("pgrst_e1".pgrst_e IS NOT NULL OR "pgrst_e2".pgrst_e IS NULL)' in st.sql
+
+
+def test_to_many_spreads_need_aggregates(lib: SchemaCache) -> None:
+    with pytest.raises(ApiError) as exc:
+        read(lib, "/authors", "select=name,...books!books_author_fk(title)")
+    assert exc.value.code == "PGRST123"
+    req = build(
+        "GET", "/authors", b"select=name,...books!books_author_fk(title)", {}, [], b"", lib.schemas
+    )
+    st = query.build(plan(req, lib, aggregates_enabled=True))
+    assert "coalesce(json_agg(pgrst_sub.pgrst_v0), '[]'::json) AS pgrst_s0" in st.sql
+
+
+def test_count_without_parentheses(lib: SchemaCache) -> None:
+    req = build("GET", "/books", b"select=count", {}, [], b"", lib.schemas)
+    assert 'COUNT(*) AS "count"' in query.build(plan(req, lib, aggregates_enabled=True)).sql
+    with pytest.raises(ApiError) as exc:
+        read(lib, "/books", "select=count")
+    assert exc.value.code == "42703"
