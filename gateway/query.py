@@ -497,8 +497,11 @@ def build(plan: ActionPlan) -> Statement:
 
 def _read(plan: ActionPlan, read: ReadPlan) -> Statement:
     p = _Params()
-    table = qualified(read.schema, read.name)
-    emb = _embeds(table, read, p, _Names(), row=ident(read.name))
+    # aliased by its own name: columns read "items"."id", and "items" is the whole row
+    # that computed columns and relationships take
+    table = ident(read.name)
+    relation = f"{qualified(read.schema, read.name)} AS {table}"
+    emb = _embeds(table, read, p, _Names())
     joins, conditions = emb.joins, emb.conditions
     select, group_by = _select_list(table, read, p, embedded=emb.values)
     where = where_clause(table, read.where, p, emb.markers)
@@ -510,16 +513,16 @@ def _read(plan: ActionPlan, read: ReadPlan) -> Statement:
     total = "NULL::bigint"
     count_params = None
     embedded = bool(emb.markers)
-    source = f"{table}{joins}" if embedded else table
+    source = f"{relation}{joins}" if embedded else relation
     if plan.count is not None:
         if not embedded:
             cp = _Params()
-            count_sql = f"SELECT 1 FROM {table}{where_clause(table, read.where, cp)}"
+            count_sql = f"SELECT 1 FROM {relation}{where_clause(table, read.where, cp)}"
             count_params = cp.values
         if plan.count in ("exact", "estimated") or embedded:  # embeds: counted exactly
             total = f"(SELECT pg_catalog.count(*) FROM {source}{where})"
     sql = (
-        f"WITH pgrst_source AS (SELECT {select} FROM {table}{joins}{where}{group_by}{order}"
+        f"WITH pgrst_source AS (SELECT {select} FROM {relation}{joins}{where}{group_by}{order}"
         f"{limit}) "
         f"SELECT {total} AS total, pg_catalog.count({_T})::bigint AS page_total, "
         f"{_body(plan, False, False)} AS body{_TAIL} "
@@ -607,8 +610,9 @@ def _mutate(plan: ActionPlan) -> Statement:  # noqa: PLR0912, PLR0915 - one case
     assert plan.mutate is not None and plan.read is not None
     m, read = plan.mutate, plan.read
     p = _Params()
-    table = qualified(read.schema, read.name)
     alias = ident(read.name)
+    table = alias  # the target is aliased by its name, as for reads
+    into = f"{qualified(read.schema, read.name)} AS {alias}"
     ctes: list[str] = []
     if m.kind != "delete":
         body = p.add(m.body.decode("utf-8", "replace"))
@@ -642,7 +646,7 @@ def _mutate(plan: ActionPlan) -> Statement:  # noqa: PLR0912, PLR0915 - one case
         returning += ", (xmax = 0) AS pgrst_inserted"
     where = where_clause(table, read.where, p)
     if m.limited:  # PostgREST's limited update/delete: the rows are picked by ctid
-        picked = f"SELECT {table}.ctid FROM {table}{where}{_order(table, read.order, p)}"
+        picked = f"SELECT {table}.ctid FROM {into}{where}{_order(table, read.order, p)}"
         where = f" WHERE {table}.ctid = ANY(ARRAY({picked}{_limit(read.range, p)}))"
     if m.kind in ("insert", "upsert"):
         names = ", ".join(ident(c.name) for c in m.columns)
@@ -658,15 +662,15 @@ def _mutate(plan: ActionPlan) -> Statement:  # noqa: PLR0912, PLR0915 - one case
             )
             conflict = f" ON CONFLICT ({target}) {action}"
         cols = f" ({names})" if m.columns else ""
-        stmt = f"INSERT INTO {table}{cols} SELECT {values} FROM pgrst_body{conflict}{returning}"
+        stmt = f"INSERT INTO {into}{cols} SELECT {values} FROM pgrst_body{conflict}{returning}"
     elif m.kind == "update":
         if m.columns:
             sets = ", ".join(f"{ident(c.name)} = pgrst_body.{ident(c.name)}" for c in m.columns)
-            stmt = f"UPDATE {table} SET {sets} FROM pgrst_body{where}{returning}"
+            stmt = f"UPDATE {into} SET {sets} FROM pgrst_body{where}{returning}"
         else:  # PATCH {} changes nothing
-            stmt = f"SELECT {table}.* FROM {table} WHERE false"
+            stmt = f"SELECT {table}.* FROM {into} WHERE false"
     else:
-        stmt = f"DELETE FROM {table}{where}{returning}"
+        stmt = f"DELETE FROM {into}{where}{returning}"
     ctes.append(f"pgrst_write AS ({stmt})")
     joins = order = ""
     if m.representation == "full":

@@ -35,7 +35,7 @@ def test_insert_uses_the_payload_keys(cache: SchemaCache) -> None:
     assert action.mutate is not None
     assert [c.name for c in action.mutate.columns] == ["id", "name"]
     st = query.build(action)
-    assert 'INSERT INTO "api"."items" ("id", "name") SELECT pgrst_body."id"' in st.sql
+    assert 'INSERT INTO "api"."items" AS "items" ("id", "name") SELECT pgrst_body."id"' in st.sql
     assert "json_to_recordset" in st.sql and '"id" bigint, "name" text' in st.sql
     assert st.params[0].startswith("[{")
     assert "json_agg" in st.sql  # representation builds the body
@@ -68,16 +68,21 @@ def test_upserts(cache: SchemaCache) -> None:
 
 def test_update_and_delete_use_filters(cache: SchemaCache) -> None:
     upd = query.build(write(cache, "PATCH", "/items", b'{"name": "x"}', qs="id=eq.3"))
-    assert 'UPDATE "api"."items" SET "name" = pgrst_body."name" FROM pgrst_body WHERE' in upd.sql
+    assert (
+        'UPDATE "api"."items" AS "items" SET "name" = pgrst_body."name" FROM pgrst_body WHERE'
+        in upd.sql
+    )
     assert upd.params[-1] == "3"
     dele = query.build(write(cache, "DELETE", "/items", b"", qs="id=in.(1,2)"))
-    assert 'DELETE FROM "api"."items" WHERE "api"."items"."id" = ANY(' in dele.sql
+    assert 'DELETE FROM "api"."items" AS "items" WHERE "items"."id" = ANY(' in dele.sql
     noop = query.build(write(cache, "PATCH", "/items", b"{}"))
     assert "WHERE false" in noop.sql
     assert code(cache, "DELETE", "/item_names", b"", qs="limit=1") == "PGRST127"  # a view
     limited = query.build(write(cache, "DELETE", "/items", b"", qs="order=id&limit=2"))
-    assert '"api"."items".ctid = ANY(ARRAY(SELECT "api"."items".ctid FROM' in limited.sql
-    assert 'ORDER BY "api"."items"."id" LIMIT $1::bigint' in limited.sql
+    assert (
+        '"items".ctid = ANY(ARRAY(SELECT "items".ctid FROM "api"."items" AS "items"' in limited.sql
+    )
+    assert 'ORDER BY "items"."id" LIMIT $1::bigint' in limited.sql
 
 
 def test_put_is_a_single_row_upsert_by_primary_key(cache: SchemaCache) -> None:

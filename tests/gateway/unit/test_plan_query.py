@@ -38,8 +38,8 @@ def sql(cache: SchemaCache, path: str, qs: str = "", **kw: object) -> query.Stat
 
 def test_simple_read(cache: SchemaCache) -> None:
     st = sql(cache, "/items", "select=id,name&id=gt.1&order=name.desc.nullslast&limit=5")
-    assert '"api"."items"."id" > $1::text::bigint' in st.sql
-    assert 'ORDER BY "api"."items"."name" DESC NULLS LAST' in st.sql
+    assert '"items"."id" > $1::text::bigint' in st.sql
+    assert 'ORDER BY "items"."name" DESC NULLS LAST' in st.sql
     assert "LIMIT $2::bigint" in st.sql
     assert st.params == ["1", 5]
     assert "json_agg(_postgrest_t)" in st.sql
@@ -77,14 +77,14 @@ def test_operators(cache: SchemaCache) -> None:
     assert '"tags" @> $2::text::text[]' in s
     assert '"span" -|- $3::text::int4range' in s
     assert '"doc" @@ to_tsquery($4::regconfig, $5::text)' in s
-    assert 'NOT "api"."items"."name" IS NULL' in s
+    assert 'NOT "items"."name" IS NULL' in s
     assert "IS DISTINCT FROM" in s
     assert "~ ANY($7::text::text[])" in s
 
 
 def test_fts_on_text_wraps_to_tsvector(cache: SchemaCache) -> None:
     st = sql(cache, "/items", "name=plfts.cat")
-    assert 'to_tsvector("api"."items"."name") @@ plainto_tsquery($1::text)' in st.sql
+    assert 'to_tsvector("items"."name") @@ plainto_tsquery($1::text)' in st.sql
 
 
 def test_empty_in_list(cache: SchemaCache) -> None:
@@ -93,7 +93,7 @@ def test_empty_in_list(cache: SchemaCache) -> None:
 
 def test_json_paths_on_non_json_columns_use_to_jsonb(cache: SchemaCache) -> None:
     st = sql(cache, "/items", "name->>x=eq.1&data->a=eq.2")
-    assert 'to_jsonb("api"."items"."name")->>$1::text = $2::text' in st.sql
+    assert 'to_jsonb("items"."name")->>$1::text = $2::text' in st.sql
     assert '"data"->$3::text = $4::text::jsonb' in st.sql
 
 
