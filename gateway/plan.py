@@ -84,6 +84,7 @@ class CField:
     type: str | None = None  # the expression's SQL type, to cast filter values to
     tsvector: bool = False
     embed_null: bool = False  # `embed.is.null` inside and/or: tests the embed, not a column
+    computed: str | None = None  # a computed column: this function of the row
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,6 +201,7 @@ def _field(columns: dict[str, Column], relation: str, fld: Field) -> CField:
         to_json,
         typ,
         tsvector=(col.base_type == "tsvector" and not fld.json_path),
+        computed=col.computed,
     )
 
 
@@ -363,7 +365,8 @@ def _read_node(  # noqa: PLR0917 - one level of the select tree
     level in messages (a function's name for its result rows)."""
     req, cache, known, aggregates = tree.req, tree.cache, tree.known, tree.aggregates
     name = label or table.name
-    columns = table.columns
+    # computed columns (functions of the row) select, filter and order like columns
+    columns = {**table.columns, **table.computed} if table.computed else table.columns
     embeds: dict[str, EmbedPlan] = {}
     plain: list[SelectItem] = []
     positions: list[str | None] = []
@@ -421,7 +424,7 @@ def _read_node(  # noqa: PLR0917 - one level of the select tree
         where=_where(req, filters, columns, name, path, embeds=embeds),
         order=tuple(order),
         range=rng,
-        star_columns=_star(columns),
+        star_columns=_star(table.columns),
     )
 
 

@@ -69,7 +69,7 @@ def _json_path(path: tuple[JsonOp, ...], p: _Params) -> str:
 
 
 def _field(table: str, f: CField, p: _Params) -> str:
-    col = f"{table}.{ident(f.name)}"
+    col = f"{f.computed}({table})" if f.computed else f"{table}.{ident(f.name)}"
     if not f.json_path:
         return col
     if f.to_json:

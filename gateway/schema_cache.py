@@ -42,6 +42,7 @@ class Column:
     position: int = 0
     range_subtype: str | None = None
     insert_default: str | None = None  # SQL from the catalog (default or identity)
+    computed: str | None = None  # a computed column: the function, called with the row
 
     @property
     def is_json(self) -> bool:
@@ -59,6 +60,7 @@ class Table:
     updatable: bool = False
     deletable: bool = False
     description: str | None = None
+    computed: dict[str, Column] = field(default_factory=dict)  # functions of its row
 
     @property
     def is_view(self) -> bool:
@@ -257,6 +259,7 @@ async def load(conn: asyncpg.Connection, schemas: tuple[str, ...]) -> SchemaCach
         )
         for r in fk_rows
     ]
+    _add_computed_columns(tables, functions)
     pks = {key: t.pk for key, t in tables.items()}
     foreign_keys += _view_foreign_keys(views, foreign_keys)
     for view, sources in views.items():
@@ -279,6 +282,32 @@ async def load(conn: asyncpg.Connection, schemas: tuple[str, ...]) -> SchemaCach
         schema_descriptions={r["schema"]: r["description"] for r in comment_rows},
         load_seconds=time.monotonic() - started,
     )
+
+
+def _add_computed_columns(
+    tables: dict[tuple[str, str], Table], functions: dict[tuple[str, str], list[Function]]
+) -> None:
+    """PostgREST's computed fields: `f(t) RETURNS scalar` reads as column `f` of `t`."""
+    for fns in functions.values():
+        for fn in fns:
+            table = tables.get(fn.arg_relation) if fn.arg_relation else None
+            if table is None or fn.returns_set or not fn.returns_scalar:
+                continue
+            if fn.name in table.columns:
+                continue
+            sql = f'"{_quote(fn.schema)}"."{_quote(fn.name)}"'
+            table.computed[fn.name] = Column(
+                name=fn.name,
+                type=fn.return_type,
+                base_type=fn.return_base,
+                category="",
+                description=fn.description,
+                computed=sql,
+            )
+
+
+def _quote(name: str) -> str:
+    return name.replace('"', '""')
 
 
 # view (schema, name) → {view column: (base schema, base table, base column)}

@@ -155,3 +155,26 @@ def test_count_without_parentheses(lib: SchemaCache) -> None:
     with pytest.raises(ApiError) as exc:
         read(lib, "/books", "select=count")
     assert exc.value.code == "42703"
+
+
+def test_computed_columns_take_the_row() -> None:
+    shout = col("shout", "text")
+    authors = Table(
+        "api",
+        "authors",
+        "r",
+        AUTHORS.columns,
+        pk=("id",),
+        computed={
+            "shout": Column(
+                name="shout", type="text", base_type="text", category="", computed='"api"."shout"'
+            )
+        },
+    )
+    cache = SchemaCache(schemas=("api",), tables={("api", "authors"): authors}, functions={})
+    st = query.build(read(cache, "/authors", "select=name,shout&shout=like.*A*&order=shout"))
+    assert '"api"."shout"("authors")' in st.sql
+    assert 'ORDER BY "api"."shout"("authors")' in st.sql
+    star = query.build(read(cache, "/authors", "select=*"))
+    assert "shout" not in star.sql  # `*` is the table's columns only, as in PostgREST
+    assert shout.computed is None
