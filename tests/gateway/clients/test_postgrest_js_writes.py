@@ -4,11 +4,6 @@ The cases are in tests/gateway/js/cases/writes.mjs, schema `jsclient`
 (tests/gateway/js/fixtures.sql). Each test runs one case in its own node process and
 compares {status, count, data, error} with PostgREST v12/v13's answer, then what the
 database holds where the case wrote; the rows are restored before and after each test.
-
-A case the gateway does not support yet is `pending`: a strict xfail (ISSUE5), so the
-suite stays green and the feature landing turns it into an XPASS failure, which forces
-whoever implements it to drop `pending` from the cases it makes pass. Embedding and
-writes landed in 21b4eda, deff44c and 9247332; explain() is still pending.
 """
 
 from __future__ import annotations
@@ -26,9 +21,6 @@ from tests.gateway.js import harness
 Line = dict[str, Any]
 Check = Callable[[Line], None]
 
-ISSUE5 = pytest.mark.xfail(
-    strict=True, reason="issue 5: writes/embedding not implemented in the gateway yet"
-)
 AUTHORS = "SELECT id, name, mood::text FROM jsclient.authors ORDER BY id"
 GENRES = "SELECT id, name FROM jsclient.genres ORDER BY id"
 BOOKS = "SELECT id, title, published::text FROM jsclient.books ORDER BY id"
@@ -55,7 +47,6 @@ class Case:
     expected: Line | Check
     sql: str | None = None
     rows: list[tuple[Any, ...]] | None = None
-    pending: bool = False  # not implemented by the gateway yet: a strict xfail
 
 
 def _explain_json(line: Line) -> None:
@@ -322,8 +313,8 @@ CASES = [
         [URSULA, ITALO, JORGE],
     ),
     # explain(): plans vary with the planner, so only their shape is checked
-    Case("explain_json", _explain_json, pending=True),
-    Case("explain_text", _explain_text, pending=True),
+    Case("explain_json", _explain_json),
+    Case("explain_text", _explain_text),
     # RPC (issue 4) that writes
     Case("rpc_writes", ok(6), GENRES, [*FIXTURE_GENRES, (6, "satire")]),
 ]
@@ -354,9 +345,7 @@ def _run(case: Case, gateway: Gateway, db: Database) -> None:
             assert conn.execute(case.sql).fetchall() == case.rows
 
 
-@pytest.mark.parametrize(
-    "case", [pytest.param(c, id=c.name, marks=[ISSUE5] if c.pending else []) for c in CASES]
-)
+@pytest.mark.parametrize("case", [pytest.param(c, id=c.name) for c in CASES])
 def test_case(case: Case, js_gateway: Gateway, clean: Database) -> None:
     _run(case, js_gateway, clean)
 
