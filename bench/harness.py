@@ -119,6 +119,9 @@ def capture_sql(s: Stack, send: Callable[[], object]) -> list[str]:
     """The statements of one request's transaction, parameters inlined as literals."""
     with s.admin.connect() as conn:
         conn.execute("ALTER SYSTEM SET log_statement = 'all'")
+        # Parameters are kept out of the log by default (they hold secrets); the
+        # benchmark's are synthetic, and they are what pgbench must replay.
+        conn.execute("ALTER SYSTEM SET log_parameter_max_length = -1")
         conn.execute("SELECT pg_reload_conf()")
     time.sleep(0.5)
     log = s.cluster.log_file
@@ -127,6 +130,7 @@ def capture_sql(s: Stack, send: Callable[[], object]) -> list[str]:
     time.sleep(0.5)
     with s.admin.connect() as conn:
         conn.execute("ALTER SYSTEM RESET log_statement")
+        conn.execute("ALTER SYSTEM RESET log_parameter_max_length")
         conn.execute("SELECT pg_reload_conf()")
     with log.open() as handle:
         handle.seek(offset)

@@ -36,6 +36,9 @@ SERVER_SETTINGS = {
     "shared_preload_libraries": "'pg_stat_statements'",
     "pg_stat_statements.track": "'all'",
     "log_min_duration_statement": "'1s'",
+    # Bind parameters carry passwords and provider keys: never write them to the log.
+    "log_parameter_max_length": "0",
+    "log_parameter_max_length_on_error": "0",
     "log_line_prefix": "'%m [%p] %q%u@%d '",
     "timezone": "'UTC'",
 }

@@ -77,7 +77,9 @@ def run(settings: Settings) -> int:
             target.cluster.start()
             started_cluster = True
         created = prepare(target.db, settings)
-        if created:
+        # Demo accounts have published passwords: only a new embedded (development)
+        # database gets them, never a server reached through DATABASE_URL.
+        if created and target.cluster is not None:
             seed(target.db)
         secret = jwt_secret(target.db, settings)
         env = gateway_env(target, settings, secret)

@@ -41,6 +41,8 @@ def test_start_creates_and_serves_on_socket_and_tcp(cluster: Cluster) -> None:
         assert row.fetchone() == (str(cluster.port), "127.0.0.1")
         preload = conn.execute("SHOW shared_preload_libraries").fetchone()
         assert preload == ("pg_stat_statements",)
+        hidden = conn.execute("SHOW log_parameter_max_length").fetchone()
+        assert hidden == ("0",)
     assert not port_is_free(cluster.port)
     cluster.stop()
     assert not cluster.running()
