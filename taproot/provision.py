@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import secrets
 import sys
-
-import psycopg
 
 from taproot import ROOT
 from taproot.database import Database, migrate
+from taproot.errors import TaprootError
 from taproot.settings import Settings
 
 SEED_DIR = ROOT / "db" / "seed"
@@ -42,14 +40,9 @@ def jwt_secret(admin: Database, settings: Settings) -> str:
     The database owns it (auth.jwt_secret()); JWT_SECRET, when set, replaces it there.
     """
     with admin.connect() as conn:
-        has_store = conn.execute(
-            "SELECT to_regprocedure('auth.jwt_secret()') IS NOT NULL"
-        ).fetchone()
-        if not has_store or not has_store[0]:
-            return settings.jwt_secret or secrets.token_urlsafe(48)
         if settings.jwt_secret:
             conn.execute("SELECT auth.set_jwt_secret(%s)", (settings.jwt_secret,))
         row = conn.execute("SELECT auth.jwt_secret()").fetchone()
         if row is None or not isinstance(row[0], str):
-            raise psycopg.DataError("auth.jwt_secret() returned no secret")
+            raise TaprootError("auth.jwt_secret() returned no secret")
         return row[0]
