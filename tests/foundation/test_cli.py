@@ -26,7 +26,10 @@ def home_env(tmp_path: Path) -> Iterator[dict[str, str]]:
     }
     env.pop("DATABASE_URL", None)
     yield env
-    subprocess.run([sys.executable, "-m", "taproot", "db", "stop"], env=env, check=False)
+    # reset, not stop: under a private home the cluster lives in ~postgres, outside tmp_path.
+    subprocess.run(
+        [sys.executable, "-m", "taproot", "db", "reset"], env=env, capture_output=True, check=False
+    )
 
 
 def _taproot(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:

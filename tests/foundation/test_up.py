@@ -32,9 +32,10 @@ def stack_env(tmp_path: Path) -> Iterator[dict[str, str]]:
     }
     env.pop("DATABASE_URL", None)
     yield env
-    # Whatever a failing test left, the cluster must not outlive it.
+    # Whatever a failing test left, the cluster must not outlive it; reset also removes its
+    # data folder, which under a private home lives in ~postgres, outside tmp_path.
     subprocess.run(
-        [sys.executable, "-m", "taproot", "db", "stop"], env=env, capture_output=True, check=False
+        [sys.executable, "-m", "taproot", "db", "reset"], env=env, capture_output=True, check=False
     )
 
 
