@@ -14,7 +14,6 @@ import pwd
 import shutil
 import socket
 import subprocess
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -243,17 +242,3 @@ class Cluster:
     def destroy(self) -> None:
         self.stop(mode="immediate")
         shutil.rmtree(self.data_dir, ignore_errors=True)
-
-    def wait_ready(self, timeout: float = 30.0) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            result = self._run(
-                [self.tools.pg("pg_isready"), "-h", str(self.socket_dir), "-p", str(self.port)],
-                check=False,
-            )
-            if result.returncode == 0:
-                return
-            time.sleep(0.1)
-        raise TaprootError(
-            f"PostgreSQL did not become ready within {timeout:.0f}s; see {self.log_file}"
-        )

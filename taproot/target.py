@@ -30,14 +30,9 @@ class Target:
         return f"postgresql://{quote(user)}:{quote(password)}@{host}:{port}/{quote(self.db.name)}"
 
 
-def embedded_cluster(settings: Settings, *, for_tests: bool = False) -> Cluster:
-    tools = system_deps.ensure(for_tests=for_tests)
-    return Cluster(tools=tools, data_dir=settings.pg_data, port=settings.pg_port)
-
-
 def resolve(settings: Settings) -> Target:
     if settings.database_url:
         system_deps.ensure()
         return Target(db=Database(settings.database_url), cluster=None)
-    cluster = embedded_cluster(settings)
+    cluster = Cluster(tools=system_deps.ensure(), data_dir=settings.pg_data, port=settings.pg_port)
     return Target(db=Database(cluster.admin_url(settings.db_name)), cluster=cluster)

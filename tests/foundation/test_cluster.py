@@ -79,11 +79,3 @@ def test_port_in_use_names_the_variable(cluster: Cluster) -> None:
 def test_stop_when_not_running_is_a_no_op(cluster: Cluster) -> None:
     cluster.stop()
     assert cluster.pid() is None
-
-
-def test_wait_ready(cluster: Cluster) -> None:
-    cluster.start()
-    cluster.wait_ready(timeout=5)
-    cluster.stop()
-    with pytest.raises(TaprootError, match="did not become ready"):
-        cluster.wait_ready(timeout=0.3)
