@@ -1,0 +1,1 @@
+"""The provider package shared by the sidecar and the workers."""
