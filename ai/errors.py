@@ -8,6 +8,10 @@ layer looks at raw HTTP errors.
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ai.types import Usage
 
 
 class ErrorKind(StrEnum):
@@ -40,6 +44,9 @@ class ProviderError(Exception):
     `status` is the upstream HTTP status when there was one; `retry_after` (seconds) comes
     from the upstream's Retry-After (or retry-after-ms) header; `produced` is True when part
     of a streamed answer had already been received (no fallback is possible then).
+    `partial_usage` (optional) is what the failed call consumed as far as Taproot knows:
+    a cut stream still spent input tokens and the output produced so far, so callers can
+    settle it (usually `estimated=True`). None when nothing is known to have been spent.
     """
 
     def __init__(
@@ -51,6 +58,7 @@ class ProviderError(Exception):
         status: int | None = None,
         retry_after: float | None = None,
         produced: bool = False,
+        partial_usage: Usage | None = None,
     ) -> None:
         super().__init__(message)
         self.kind = kind
@@ -59,6 +67,7 @@ class ProviderError(Exception):
         self.status = status
         self.retry_after = retry_after
         self.produced = produced
+        self.partial_usage = partial_usage
 
     @property
     def retryable(self) -> bool:

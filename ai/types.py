@@ -13,6 +13,20 @@ from typing import Any, Literal, Protocol
 
 JSON = dict[str, Any]
 
+# Parameters Taproot reads itself and never sends upstream, besides the fake provider's
+# `fake_*` knobs: `cache` switches the response cache on or off for one call.
+TAPROOT_CONTROL_PARAMS = frozenset({"cache"})
+
+
+def is_taproot_param(name: str) -> bool:
+    """Whether a parameter is Taproot's own (not a generation parameter for the upstream)."""
+    return name.startswith("fake_") or name in TAPROOT_CONTROL_PARAMS
+
+
+def upstream_params(params: JSON) -> JSON:
+    """`params` without Taproot's own parameters: what a real provider may send upstream."""
+    return {k: v for k, v in params.items() if not is_taproot_param(k)}
+
 
 @dataclass(frozen=True)
 class Usage:
