@@ -10,8 +10,8 @@ response_format, logprobs) are dropped rather than sent to be rejected.
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from typing import Any
 
 import httpx
