@@ -129,12 +129,29 @@ def sqitch(db: Database, *args: str) -> subprocess.CompletedProcess[str]:
     return result
 
 
+def sqitch_variables() -> list[str]:
+    """`--set` options for deploy/revert/verify: where the pinned Procrastinate keeps its SQL.
+
+    deploy/procrastinate_schema.sql includes that file, so the repository holds no copy of
+    Procrastinate's schema and an upgrade is a new change loading the release's migration.
+    """
+    from importlib import resources
+
+    sql_dir = resources.files("procrastinate") / "sql"
+    return [
+        "--set",
+        f"procrastinate_schema_sql={sql_dir / 'schema.sql'}",
+        "--set",
+        f"procrastinate_migrations={sql_dir / 'migrations'}",
+    ]
+
+
 def migrate(db: Database) -> None:
-    sqitch(db, "deploy", "--verify")
+    sqitch(db, "deploy", "--verify", *sqitch_variables())
 
 
 def revert(db: Database, to: str | None = None) -> None:
-    sqitch(db, "revert", "-y", *(["--to", to] if to else []))
+    sqitch(db, "revert", "-y", *sqitch_variables(), *(["--to", to] if to else []))
 
 
 def status(db: Database) -> str:

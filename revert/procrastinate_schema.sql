@@ -1,0 +1,6 @@
+-- Revert taproot:procrastinate_schema from pg
+BEGIN;
+
+DROP SCHEMA procrastinate CASCADE;
+
+COMMIT;
