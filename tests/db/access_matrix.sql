@@ -22,6 +22,10 @@ INSERT INTO api.prompts (id, workspace_id, name) VALUES
 INSERT INTO app.provider_secrets (workspace_id, provider, ciphertext, key_hint) VALUES
     (tests.uid('workspace_a'), 'openai', '\x00', '…aaaa'),
     (tests.uid('workspace_b'), 'openai', '\x00', '…bbbb');
+-- Usage rows come from the AI ledger (api_ai_usage); give both workspaces a day to probe.
+INSERT INTO api.usage_daily (workspace_id, day) VALUES
+    (tests.uid('workspace_a'), (now() AT TIME ZONE 'UTC')::date),
+    (tests.uid('workspace_b'), (now() AT TIME ZONE 'UTC')::date);
 
 CREATE FUNCTION pg_temp.outcome(actor text, statement text) RETURNS text LANGUAGE plpgsql AS $$
 DECLARE

@@ -1,6 +1,6 @@
 -- api.ai_requests: role x command matrix, the status machine, usage and events.
 BEGIN;
-SELECT plan(30);
+SELECT plan(31);
 SELECT tests.make_world();
 
 SELECT tests.authenticate_as('anon');
@@ -65,10 +65,16 @@ SELECT tests.clear_authentication();
 SELECT ok((SELECT finished_at IS NOT NULL FROM api.ai_requests WHERE id = tests.uid('request_a1')),
           'finishing sets finished_at');
 
--- Usage and events
+-- Usage (from the ledger, api_ai_usage: the request's own columns are a copy) and events
+SELECT is((SELECT count(*) FROM api.usage_daily WHERE workspace_id = tests.uid('workspace_a')), 0::bigint,
+          'requests and their token columns no longer count as usage');
+SELECT tests.authenticate_as('worker');
+SELECT app.record_ai_usage(tests.uid('workspace_a'), tests.uid('request_a1'), NULL, 'job', 'openai', 'gpt-4o-mini',
+                           'gpt-4o-mini', 120, 30, 0, 0, 0, false, false, 'ok', 800);
+SELECT tests.clear_authentication();
 SELECT is((SELECT (requests, tokens_in, tokens_out, cost)::text FROM api.usage_daily
-           WHERE workspace_id = tests.uid('workspace_a')), '(2,120,30,0.001500)',
-          'usage counts requests, tokens and cost per workspace and day');
+           WHERE workspace_id = tests.uid('workspace_a')), '(1,120,30,0.000036)',
+          'usage counts ledger calls, tokens and cost per workspace and day');
 SELECT is((SELECT array_agg(payload->>'status' ORDER BY id) FROM app.events
            WHERE topic = 'ai_requests' AND entity_id = tests.uid('request_a1')),
           ARRAY['queued', 'running', 'succeeded'], 'each status change emits an ai_requests event');
@@ -76,7 +82,7 @@ SELECT tests.login_as('member_b');
 SELECT is((SELECT count(*) FROM api.usage_daily WHERE workspace_id = tests.uid('workspace_a')), 0::bigint,
           'a member of B cannot read A''s usage');
 SELECT tests.login_as('viewer_a');
-SELECT is((SELECT requests FROM api.usage_daily WHERE workspace_id = tests.uid('workspace_a')), 2,
+SELECT is((SELECT requests FROM api.usage_daily WHERE workspace_id = tests.uid('workspace_a')), 1,
           'a viewer of A reads A''s usage');
 SELECT throws_ok($$UPDATE api.usage_daily SET tokens_in = 0$$, '42501', NULL, 'nobody edits usage');
 

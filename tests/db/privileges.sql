@@ -12,8 +12,9 @@ WHERE n.nspname IN ('api', 'app', 'auth') AND c.relkind IN ('r', 'p')
 SELECT set_eq($$SELECT p.oid::regprocedure::text FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
                WHERE n.nspname IN ('api', 'app', 'auth', 'reporting')
                  AND has_function_privilege('anon', p.oid, 'EXECUTE')$$,
-              ARRAY['api.signup(text,text,text)', 'api.login(text,text)', 'api.refresh(text)'],
-              'anon can call signup, login and refresh, and nothing else');
+              ARRAY['api.signup(text,text,text)', 'api.login(text,text)', 'api.refresh(text)',
+                    'app.authenticate_api_key(text)'],
+              'anon can call signup, login and refresh, and exchange an API key (the sidecar), and nothing else');
 
 SELECT is(array_agg(c.oid::regclass::text ORDER BY 1), NULL, 'anon holds no privilege on any table or view')
 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace

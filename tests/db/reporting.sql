@@ -5,6 +5,8 @@ SELECT plan(24);
 SELECT tests.make_world();
 SELECT auth.set_password(tests.uid('member_a'), 'a long password');
 UPDATE api.ai_requests SET status = 'running' WHERE id = tests.uid('request_a1');
+SELECT app.record_ai_usage(tests.uid('workspace_a'), tests.uid('request_a1'), NULL, 'job', 'openai', 'gpt-4o',
+                           'gpt-4o', 10, 5, 0, 0, 0, false, false, 'ok', 100);
 UPDATE api.ai_requests SET status = 'succeeded', result = 'ok', tokens_in = 10, tokens_out = 5, cost = 0.01
 WHERE id = tests.uid('request_a1');
 INSERT INTO app.audit_log (actor_id, actor_role, action) VALUES (tests.uid('owner_b'), 'authenticated', 'auth.login');
@@ -34,7 +36,7 @@ SELECT is((SELECT requests FROM reporting.request_latency WHERE model = 'demo-mo
 SELECT ok((SELECT run_p50_ms >= 0 AND total_p99_ms >= run_p50_ms FROM reporting.request_latency WHERE model = 'demo-model'),
           'with sensible figures');
 SELECT is((SELECT (tokens_total, cost)::text FROM reporting.usage_by_workspace WHERE workspace_id = tests.uid('workspace_a')),
-          '(15,0.010000)', 'tokens and cost by workspace and day');
+          '(15,0.000075)', 'tokens and cost by workspace and day (from the usage ledger)');
 
 SELECT throws_ok($$INSERT INTO reporting.users (id) VALUES (gen_random_uuid())$$, NULL, NULL,
                  'the analyst cannot write reporting views (no privilege, and they are not updatable)');
@@ -58,7 +60,7 @@ SELECT is(array_agg(c.relname::text ORDER BY c.relname), NULL, 'the analyst can 
 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE n.nspname = 'reporting' AND c.relkind = 'v' AND NOT has_table_privilege('analyst', c.oid, 'SELECT');
 SELECT is((SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-           WHERE n.nspname = 'reporting' AND c.relkind = 'v'), 5::bigint, 'five reporting views');
+           WHERE n.nspname = 'reporting' AND c.relkind = 'v'), 6::bigint, 'six reporting views');
 
 SELECT * FROM finish();
 ROLLBACK;

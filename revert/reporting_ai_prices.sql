@@ -1,0 +1,6 @@
+-- Revert taproot:reporting_ai_prices from pg
+BEGIN;
+
+DROP VIEW reporting.ai_prices;
+
+COMMIT;
