@@ -1,0 +1,63 @@
+"""Worker settings from the environment, validated once, naming the bad variable."""
+
+from __future__ import annotations
+
+import functools
+
+from pydantic import Field, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# Procrastinate's SQL is unqualified: its schema goes first on the path. The connection
+# switches to the worker role at start-up (authenticator may, as for the gateway).
+CONNECTION_OPTIONS = "-c role=worker -c search_path=procrastinate,pg_catalog"
+
+
+class WorkerSettings(BaseSettings):
+    model_config = SettingsConfigDict(extra="ignore", case_sensitive=False)
+
+    # A libpq URL for a login role that may SET ROLE worker (authenticator); empty means
+    # libpq's own defaults (PG* variables), which is what Procrastinate's CLI sees too.
+    db_uri: str = Field(default="", alias="TAPROOT_WORKER_DB_URI")
+    concurrency: int = Field(default=100, ge=1, le=10_000, alias="TAPROOT_WORKER_CONCURRENCY")
+    queues: str = Field(default="", alias="TAPROOT_WORKER_QUEUES")  # empty: every queue
+    pool_size: int = Field(default=10, ge=2, le=200, alias="TAPROOT_WORKER_POOL_SIZE")
+    shutdown_timeout: float = Field(default=20.0, ge=0, alias="TAPROOT_WORKER_SHUTDOWN_TIMEOUT")
+    heartbeat_interval: float = Field(default=5.0, gt=0, alias="TAPROOT_WORKER_HEARTBEAT_SECONDS")
+    stalled_after: float = Field(default=30.0, gt=0, alias="TAPROOT_WORKER_STALLED_SECONDS")
+    polling_interval: float = Field(default=5.0, gt=0, alias="TAPROOT_WORKER_POLLING_SECONDS")
+    # Retries of AI requests: attempts in all, and the backoff (full jitter, capped).
+    max_attempts: int = Field(default=5, ge=1, le=100, alias="TAPROOT_AI_MAX_ATTEMPTS")
+    retry_base: float = Field(default=2.0, gt=0, alias="TAPROOT_AI_RETRY_BASE_SECONDS")
+    retry_cap: float = Field(default=300.0, gt=0, alias="TAPROOT_AI_RETRY_CAP_SECONDS")
+    # The key that decrypts workspaces' provider secrets (app.secrets_key); optional.
+    secrets_key: str | None = Field(default=None, min_length=32, alias="TAPROOT_SECRETS_KEY")
+    cache_ttl: int = Field(default=3600, ge=1, alias="TAPROOT_AI_CACHE_TTL_SECONDS")
+    max_output_tokens: int = Field(default=4096, ge=1, alias="TAPROOT_AI_DEFAULT_MAX_TOKENS")
+    # Schedules (cron, with an optional sixth field for seconds) and retention.
+    reaper_cron: str = Field(default="* * * * * */10", alias="TAPROOT_SCHEDULE_STALLED_JOBS")
+    prune_events_cron: str = Field(default="17 * * * *", alias="TAPROOT_SCHEDULE_PRUNE_EVENTS")
+    prune_cache_cron: str = Field(default="*/5 * * * *", alias="TAPROOT_SCHEDULE_PRUNE_CACHE")
+    rollup_cron: str = Field(default="7 * * * *", alias="TAPROOT_SCHEDULE_USAGE_ROLLUP")
+    prune_jobs_cron: str = Field(default="37 3 * * *", alias="TAPROOT_SCHEDULE_PRUNE_JOBS")
+    event_retention_days: int = Field(default=7, ge=1, alias="TAPROOT_EVENT_RETENTION_DAYS")
+    job_retention_hours: int = Field(default=72, ge=1, alias="TAPROOT_JOB_RETENTION_HOURS")
+
+    @property
+    def queue_list(self) -> list[str] | None:
+        names = [q.strip() for q in self.queues.split(",") if q.strip()]
+        return names or None
+
+
+class SettingsError(ValueError):
+    """A worker setting that cannot be used; the message names the variable."""
+
+
+@functools.cache
+def settings() -> WorkerSettings:
+    try:
+        return WorkerSettings()
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
+        )
+        raise SettingsError(f"invalid worker setting: {problems}") from exc

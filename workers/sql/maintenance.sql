@@ -1,0 +1,13 @@
+-- Statements of the periodic tasks (workers.schedules).
+
+-- name: prune_events
+SELECT app.prune_events(make_interval(days => %s));
+
+-- name: prune_cache
+SELECT app.cache_prune();
+
+-- name: release_reservations
+SELECT app.release_expired_reservations();
+
+-- name: rollup_usage
+SELECT app.rollup_usage(%s);

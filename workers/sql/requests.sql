@@ -1,0 +1,33 @@
+-- Statements of the AI request lifecycle (workers.ai_run). Run on the worker's connections:
+-- role worker, procrastinate first on search_path; every name here is qualified.
+
+-- name: claim
+SELECT attempt, workspace_id, prompt_version_id, template, variables, model, params, inputs, requested_by
+FROM app.claim_ai_request(%s, %s);
+
+-- name: routes
+SELECT credential, upstream_model FROM api.ai_route(%s, %s) ORDER BY position;
+
+-- name: set_secrets_key
+SELECT set_config('app.secrets_key', %s, true);
+
+-- name: credential
+SELECT app.provider_credential(%s, %s);
+
+-- name: cache_lookup
+SELECT app.cache_lookup(%s, %s);
+
+-- name: cache_store
+SELECT app.cache_store(%s, %s, %s, %s);
+
+-- name: reserve
+SELECT app.reserve_budget(%s, NULL, %s, %s);
+
+-- name: release
+SELECT app.release_budget(%s);
+
+-- name: record_usage
+SELECT cost FROM app.record_ai_usage(%s, %s, %s, 'job', %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s);
+
+-- name: finish
+SELECT status FROM app.finish_ai_request(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s);

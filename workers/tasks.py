@@ -1,0 +1,42 @@
+"""Procrastinate tasks: small functions registered on the one App.
+
+Queue, retry policy and names are declared here on the task; the work itself is in plain
+modules (workers.ai_run) that tests can call too.
+"""
+
+from __future__ import annotations
+
+import functools
+
+from procrastinate import JobContext
+
+from workers.ai_run import Runner
+from workers.app import app
+from workers.retry import TaprootRetry
+from workers.settings import settings
+
+
+# Settings are read at import, as the App's connector already does.
+RETRY = TaprootRetry(
+    max_attempts=settings().max_attempts, base=settings().retry_base, cap=settings().retry_cap
+)
+
+
+@functools.cache
+def runner() -> Runner:
+    return Runner(settings(), RETRY)
+
+
+@app.task(name="ai.run_request", queue="ai", pass_context=True, retry=RETRY)
+async def run_request(context: JobContext, request_id: str) -> str:
+    """Run one attempt of AI request `request_id` (deferred by the request's insert trigger)."""
+    assert context.job.id is not None
+    outcome = await runner().run(
+        app.connector.pool, request_id, context.job.id, context.abort_reason  # type: ignore[attr-defined]
+    )
+    return f"{outcome.status}{': ' + outcome.detail if outcome.detail else ''}"
+
+
+@app.task(name="noop", queue="default")
+async def noop() -> None:
+    """Does nothing: the queue's own cost, for benchmarks and health probes."""
