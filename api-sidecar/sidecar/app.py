@@ -1,0 +1,105 @@
+"""The Flask application: `create_app(settings)` wires the process's services and areas.
+
+Blueprints (under the configured prefix, default /api/ai): OpenAI-compatible, Anthropic-
+compatible, prompts, admin. One error handler renders every error in the called
+endpoint's shape (Anthropic's on /v1/messages, OpenAI's elsewhere). Every response says
+how long Taproot itself took (`x-taproot-overhead-ms`).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, Response, g, request
+from werkzeug.exceptions import HTTPException
+
+from ai import registry
+from ai.breaker import Breakers
+from ai.errors import ProviderError
+from sidecar.aio import Loop
+from sidecar.caller import Authenticator
+from sidecar.chat import Engine
+from sidecar.db import Database
+from sidecar.errors import SidecarError, from_provider
+from sidecar.services import EXTENSION, Services
+from sidecar.settings import Settings
+from sidecar.timing import Clock
+from sidecar.upstream import Upstream
+from sidecar.views import admin, anthropic, openai, prompts
+from sidecar.views._respond import answer
+
+log = logging.getLogger("sidecar")
+
+
+def create_app(settings: Settings) -> Flask:
+    app = Flask("sidecar")
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
+    services = _services(settings)
+    app.extensions[EXTENSION] = services
+    for blueprint in (openai.bp, anthropic.bp, prompts.bp, admin.bp):
+        app.register_blueprint(blueprint, url_prefix=settings.prefix)
+    app.before_request(_start_clock)
+    app.after_request(_overhead)
+    app.register_error_handler(Exception, _error)
+    return app
+
+
+def _services(settings: Settings) -> Services:
+    db = Database(
+        settings.db_uri,
+        size=settings.db_pool,
+        timeout=settings.db_pool_timeout,
+        secrets_key=settings.secrets_key,
+    )
+    loop = Loop()
+    breakers = Breakers(
+        fail_max=settings.breaker_fail_max, reset_timeout=settings.breaker_reset_seconds
+    )
+    upstream = Upstream(
+        loop,
+        db,
+        breakers,
+        secrets=settings.secrets_key is not None,
+        attempts=settings.retry_attempts,
+    )
+    engine = Engine(db, upstream, settings.default_max_tokens, settings.reservation_ttl)
+    auth = Authenticator(db, settings.jwt_secret, settings.jwt_aud)
+    return Services(settings, db, loop, breakers, upstream, engine, auth)
+
+
+def start(app: Flask) -> None:
+    """Open the pool and start the event loop (in each worker, after the fork)."""
+    services: Services = app.extensions[EXTENSION]
+    services.db.open()
+    services.loop.start()
+
+
+def stop(app: Flask) -> None:
+    services: Services = app.extensions[EXTENSION]
+    services.loop.stop(registry.close_all)
+    services.db.close()
+
+
+def _start_clock() -> None:
+    g.clock = Clock()
+
+
+def _overhead(response: Response) -> Response:
+    # For a stream this runs once the first upstream event is in: overhead to first byte.
+    clock: Clock | None = g.get("clock")
+    if clock is not None:
+        response.headers["x-taproot-overhead-ms"] = f"{clock.overhead_ms():.1f}"
+    return response
+
+
+def _error(exc: Exception) -> Response:
+    if isinstance(exc, ProviderError):
+        exc = from_provider(exc)
+    if isinstance(exc, HTTPException):
+        exc = SidecarError(exc.code or 500, exc.description or exc.name)
+    if not isinstance(exc, SidecarError):
+        log.exception("unexpected error on %s %s", request.method, request.path)
+        exc = SidecarError(500, "internal error", type="api_error")
+    anthropic_shape = request.blueprint == "anthropic"
+    body = exc.anthropic_body() if anthropic_shape else exc.openai_body()
+    return answer(body, exc.status, exc.headers)

@@ -1,0 +1,132 @@
+"""Who is calling: a Taproot access token plus a workspace header, or a workspace API key.
+
+Either way the result is a `Caller`: the database role and claims every transaction of
+the request runs as, and the workspace the call is billed to. API keys are checked by
+app.authenticate_api_key as anon; the key's user then acts with the key's id and
+workspace in their claims, so SQL can tell key calls apart.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+import jwt
+from jwt.exceptions import PyJWTError
+
+from sidecar._sql import query
+from sidecar.db import ANON, Database, Role
+from sidecar.errors import SidecarError, bad_request, unauthorized
+
+API_KEY_PREFIX = "tpk_"
+WORKSPACE_HEADER = "x-taproot-workspace"
+CLOCK_SKEW = 30  # seconds, as the gateway (and PostgREST) allow
+
+_AUTHENTICATE_KEY = query("ai", "authenticate_api_key")
+_MAY_CALL = query("ai", "may_call_ai")
+
+
+@dataclass(frozen=True)
+class Caller:
+    role: Role
+    workspace_id: uuid.UUID
+    user_id: uuid.UUID | None
+    api_key_id: uuid.UUID | None
+    manages: bool  # owner or admin of the workspace
+
+
+class Authenticator:
+    def __init__(self, db: Database, jwt_secret: str, jwt_aud: str | None) -> None:
+        self._db = db
+        self._secret = jwt_secret
+        self._aud = jwt_aud
+
+    def identify(
+        self, authorization: str | None, api_key_header: str | None, workspace: str | None
+    ) -> Caller:
+        token = _bearer(authorization) or (api_key_header or "").strip() or None
+        if token is None:
+            raise unauthorized(
+                "Missing credentials: send 'Authorization: Bearer <token or tpk_ API key>'"
+            )
+        if token.startswith(API_KEY_PREFIX):
+            caller = self._from_api_key(token)
+        else:
+            caller = self._from_token(token, workspace)
+        return self._with_rights(caller)
+
+    def _from_api_key(self, key: str) -> Caller:
+        with self._db.transaction(ANON) as tx:
+            row = tx.one(_AUTHENTICATE_KEY, {"key": key})
+        if row is None:
+            raise unauthorized("Invalid API key: it is unknown, revoked or expired")
+        user_id, workspace_id, key_id = row["user_id"], row["workspace_id"], row["key_id"]
+        claims = {
+            "role": "authenticated",
+            "sub": str(user_id),
+            "api_key_id": str(key_id),
+            "workspace_id": str(workspace_id),
+        }
+        return Caller(Role("authenticated", claims), workspace_id, user_id, key_id, False)
+
+    def _from_token(self, token: str, workspace: str | None) -> Caller:
+        try:
+            claims = jwt.decode(
+                token,
+                self._secret,
+                algorithms=["HS256", "HS384", "HS512"],
+                audience=self._aud,
+                leeway=CLOCK_SKEW,
+                options={"verify_aud": self._aud is not None},
+            )
+        except PyJWTError as exc:
+            raise unauthorized(f"Invalid access token: {exc}") from None
+        role = claims.get("role")
+        if not isinstance(role, str) or not role:
+            raise unauthorized("Invalid access token: it names no role")
+        if not workspace:
+            raise bad_request(
+                f"Missing header {WORKSPACE_HEADER}: name the workspace to bill (a uuid)",
+                param=WORKSPACE_HEADER,
+            )
+        try:
+            workspace_id = uuid.UUID(workspace.strip())
+        except ValueError:
+            raise bad_request(
+                f"Malformed header {WORKSPACE_HEADER}: expected a uuid", param=WORKSPACE_HEADER
+            ) from None
+        sub = claims.get("sub")
+        user_id = _uuid_or_none(sub)
+        return Caller(Role(role, claims), workspace_id, user_id, None, False)
+
+    def _with_rights(self, caller: Caller) -> Caller:
+        """Members and above may call models; asked of the database, as the caller."""
+        with self._db.transaction(caller.role) as tx:
+            row = tx.one(_MAY_CALL, {"workspace_id": caller.workspace_id})
+        if row is None or not row["allowed"]:
+            raise SidecarError(
+                403, "Only owners, admins and members of the workspace can call its models"
+            )
+        return Caller(
+            caller.role,
+            caller.workspace_id,
+            caller.user_id,
+            caller.api_key_id,
+            bool(row["manages"]),
+        )
+
+
+def _bearer(authorization: str | None) -> str | None:
+    if not authorization:
+        return None
+    scheme, _, value = authorization.strip().partition(" ")
+    if scheme.lower() != "bearer" or not value.strip():
+        return None
+    return value.strip()
+
+
+def _uuid_or_none(value: object) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(str(value)) if value is not None else None
+    except ValueError:
+        return None

@@ -1,0 +1,121 @@
+"""Every database access: one transaction on a pooled psycopg connection, as the caller.
+
+The pool connects as `authenticator`; each transaction switches to the caller's role and
+claims exactly as the gateway does (transaction-local set_config), so RLS and grants
+decide. Database errors become `SidecarError`s with the gateway's SQLSTATE → HTTP table.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import psycopg
+from psycopg.rows import dict_row
+from psycopg_pool import ConnectionPool, PoolTimeout
+
+from sidecar._sql import query
+from sidecar.errors import SidecarError, from_database
+
+log = logging.getLogger("sidecar.db")
+
+_SET_CONTEXT = query("tx", "set_context")
+_SET_SECRETS_KEY = query("tx", "set_secrets_key")
+_PING = query("tx", "ping")
+
+Row = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Role:
+    """Who a transaction runs as: the database role and the JWT claims it sees."""
+
+    role: str
+    claims: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def claims_json(self) -> str:
+        return json.dumps(self.claims, separators=(",", ":"))
+
+
+ANON = Role("anon", {"role": "anon"})
+
+
+class Session:
+    """One open transaction: run named statements with bind parameters."""
+
+    def __init__(self, conn: psycopg.Connection[Row]) -> None:
+        self._conn = conn
+
+    def all(self, sql: str, params: dict[str, Any] | None = None) -> list[Row]:
+        return self._conn.execute(sql, params or {}).fetchall()
+
+    def one(self, sql: str, params: dict[str, Any] | None = None) -> Row | None:
+        return self._conn.execute(sql, params or {}).fetchone()
+
+
+class Database:
+    def __init__(self, uri: str, *, size: int, timeout: float, secrets_key: str | None) -> None:
+        self._timeout = timeout
+        self._secrets_key = secrets_key
+        self.pool: ConnectionPool[psycopg.Connection[Row]] = ConnectionPool(
+            uri,
+            min_size=1,
+            max_size=size,
+            timeout=timeout,
+            open=False,
+            # a connection broken by a PostgreSQL restart is replaced, not handed out
+            check=ConnectionPool.check_connection,
+            connection_class=psycopg.Connection[Row],
+            kwargs={
+                "autocommit": True,
+                "row_factory": dict_row,
+                "application_name": "taproot-sidecar",
+                "connect_timeout": 5,
+            },
+        )
+
+    def open(self) -> None:
+        # wait=False: the sidecar starts (and answers 503) while the database is down
+        self.pool.open(wait=False)
+
+    def close(self) -> None:
+        self.pool.close(timeout=5)
+
+    def ping(self) -> bool:
+        try:
+            with self.pool.connection(timeout=2) as conn:
+                conn.execute(_PING)
+            return True
+        except (PoolTimeout, psycopg.Error):
+            return False
+
+    @contextmanager
+    def transaction(
+        self, role: Role, *, path: str = "", method: str = "POST", secrets: bool = False
+    ) -> Iterator[Session]:
+        """A transaction as `role`; `secrets` also sets app.secrets_key in it."""
+        try:
+            with self.pool.connection(timeout=self._timeout) as conn, conn.transaction():
+                conn.execute(
+                    _SET_CONTEXT,
+                    {"role": role.role, "claims": role.claims_json, "method": method, "path": path},
+                )
+                if secrets and self._secrets_key is not None:
+                    conn.execute(_SET_SECRETS_KEY, {"key": self._secrets_key})
+                yield Session(conn)
+        except SidecarError:
+            raise
+        except PoolTimeout:
+            raise SidecarError(
+                504, "the database connection pool is exhausted", type="api_error"
+            ) from None
+        except psycopg.OperationalError as exc:
+            log.warning("database unavailable: %s", str(exc).strip())
+            raise SidecarError(503, "the database is unavailable", type="api_error") from None
+        except psycopg.Error as exc:
+            raise from_database(exc) from None

@@ -1,0 +1,65 @@
+"""The objects one sidecar process shares between requests, and request-scoped helpers.
+
+`Services` is built by `create_app` and kept in `app.extensions`; views reach it through
+`services()`, and the caller and clock of the current request through `caller()` and
+`clock()`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from flask import current_app, g, request
+
+from ai.breaker import Breakers
+from sidecar.aio import Loop
+from sidecar.caller import WORKSPACE_HEADER, Authenticator, Caller
+from sidecar.chat import Engine
+from sidecar.db import Database
+from sidecar.errors import bad_request
+from sidecar.settings import Settings
+from sidecar.timing import Clock
+from sidecar.upstream import Upstream
+
+EXTENSION = "taproot-sidecar"
+
+
+@dataclass
+class Services:
+    settings: Settings
+    db: Database
+    loop: Loop
+    breakers: Breakers
+    upstream: Upstream
+    engine: Engine
+    auth: Authenticator
+
+
+def services() -> Services:
+    found: Services = current_app.extensions[EXTENSION]
+    return found
+
+
+def clock() -> Clock:
+    found: Clock = g.clock
+    return found
+
+
+def caller() -> Caller:
+    """The authenticated caller of this request (once per request)."""
+    if "caller" not in g:
+        g.caller = services().auth.identify(
+            request.headers.get("authorization"),
+            request.headers.get("x-api-key"),
+            request.headers.get(WORKSPACE_HEADER),
+        )
+    found: Caller = g.caller
+    return found
+
+
+def json_body() -> Any:
+    body = request.get_json(silent=True)
+    if body is None:
+        raise bad_request("The request body must be JSON (Content-Type: application/json)")
+    return body

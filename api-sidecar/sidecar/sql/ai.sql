@@ -1,0 +1,48 @@
+-- What the sidecar asks PostgreSQL around one AI call. Each runs under the caller's role.
+
+-- name: authenticate_api_key
+-- As anon: the key's identity and limits; no row for an unknown or revoked key.
+SELECT key_id, workspace_id, user_id, requests_per_minute, tokens_per_minute
+FROM app.authenticate_api_key(%(key)s);
+
+-- name: may_call_ai
+-- Owners, admins and members call models (an API key: its own workspace only); viewers
+-- only read. `manages`: owners and admins see the provider set-up.
+SELECT app.may_run_ai(%(workspace_id)s) AS allowed,
+       app.has_workspace_role(%(workspace_id)s, '{owner,admin}') AS manages;
+
+-- name: routes
+SELECT position, credential, upstream_model
+FROM api.ai_route(%(workspace_id)s, %(model)s)
+ORDER BY position;
+
+-- name: provider_credential
+SELECT app.provider_credential(%(workspace_id)s, %(provider)s) AS secret;
+
+-- name: reserve_budget
+SELECT app.reserve_budget(%(workspace_id)s, %(api_key_id)s, %(tokens)s, %(request_id)s,
+                          make_interval(secs => %(ttl_seconds)s)) AS reservation_id;
+
+-- name: release_budget
+SELECT app.release_budget(%(reservation_id)s);
+
+-- name: record_usage
+-- Settles the reservation and computes the cost in SQL; the row comes back as JSON.
+SELECT to_jsonb(u) AS usage
+FROM app.record_ai_usage(
+    %(workspace_id)s, %(request_id)s, %(reservation_id)s, %(endpoint)s, %(provider)s,
+    %(model)s, %(upstream_model)s, %(input)s, %(output)s, %(cached_input)s, %(cache_write)s,
+    %(reasoning)s, %(cache_hit)s, %(estimated)s, %(status)s, %(latency_ms)s) AS u;
+
+-- name: cache_lookup
+SELECT app.cache_lookup(%(workspace_id)s, %(key)s) AS response;
+
+-- name: cache_store
+SELECT app.cache_store(%(workspace_id)s, %(key)s, %(response)s, %(ttl_seconds)s);
+
+-- name: route_names
+-- The workspace's routes (RLS: members read them), in fallback order per model.
+SELECT model, position, credential, coalesce(upstream_model, model) AS upstream_model
+FROM api.ai_routes
+WHERE workspace_id = %(workspace_id)s
+ORDER BY model, position;

@@ -1,0 +1,108 @@
+"""Calls to providers from request threads: credential, breaker, retries, the loop bridge.
+
+Each call resolves its provider (the workspace's own secret for the credential when it has
+one, else the process's configured key), passes the credential's circuit breaker once and
+retries transient errors inside it, so one breaker outcome is one client-visible attempt.
+Streams are retried up to their first event only; after that errors pass through.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import TypeVar
+
+from ai import registry
+from ai.breaker import Breakers
+from ai.errors import ErrorKind, ProviderError
+from ai.retry import call_with_retries, open_stream_with_retries
+from ai.types import (
+    ChatRequest,
+    ChatResponse,
+    EmbeddingRequest,
+    EmbeddingResponse,
+    Provider,
+    StreamEvent,
+)
+from sidecar._sql import query
+from sidecar.aio import Loop, Stream
+from sidecar.caller import Caller
+from sidecar.db import Database
+from sidecar.timing import Clock
+
+T = TypeVar("T")
+_CREDENTIAL = query("ai", "provider_credential")
+
+
+class Upstream:
+    def __init__(
+        self, loop: Loop, db: Database, breakers: Breakers, *, secrets: bool, attempts: int
+    ) -> None:
+        self._loop = loop
+        self._db = db
+        self.breakers = breakers
+        self._secrets = secrets
+        self._attempts = attempts
+
+    def provider(self, caller: Caller, credential: str) -> Provider:
+        api_key: str | None = None
+        if self._secrets:  # without the key no workspace secret can be decrypted
+            with self._db.transaction(caller.role, secrets=True) as tx:
+                row = tx.one(
+                    _CREDENTIAL, {"workspace_id": caller.workspace_id, "provider": credential}
+                )
+            api_key = row["secret"] if row is not None else None
+        return registry.get_provider(credential, api_key=api_key)
+
+    def chat(
+        self, clock: Clock, provider: Provider, credential: str, request: ChatRequest
+    ) -> ChatResponse:
+        def attempt(number: int) -> Awaitable[ChatResponse]:
+            return provider.chat(dataclasses.replace(request, attempt=number))
+
+        return self._whole(clock, credential, attempt)
+
+    def embed(
+        self, clock: Clock, provider: Provider, credential: str, request: EmbeddingRequest
+    ) -> EmbeddingResponse:
+        def attempt(number: int) -> Awaitable[EmbeddingResponse]:
+            return provider.embed(dataclasses.replace(request, attempt=number))
+
+        return self._whole(clock, credential, attempt)
+
+    def models(self, clock: Clock, provider: Provider, credential: str) -> list[str]:
+        return self._whole(clock, credential, lambda _number: provider.list_models())
+
+    def _whole(self, clock: Clock, credential: str, fn: Callable[[int], Awaitable[T]]) -> T:
+        async def guarded() -> T:
+            return await call_with_retries(fn, attempts=self._attempts)
+
+        with clock.waiting_upstream():
+            return self._loop.run(self.breakers.call(credential, guarded))
+
+    def open_stream(
+        self, clock: Clock, provider: Provider, credential: str, request: ChatRequest
+    ) -> tuple[StreamEvent, Stream[StreamEvent]]:
+        """The stream's first event (retried, behind the breaker) and the rest of it.
+
+        Raises the ProviderError of a stream that failed before its first event.
+        """
+        attempts = self._attempts
+
+        async def retried() -> AsyncIterator[StreamEvent]:
+            events = await open_stream_with_retries(
+                lambda number: provider.stream_chat(dataclasses.replace(request, attempt=number)),
+                attempts=attempts,
+            )
+            async for event in events:
+                yield event
+
+        stream = self._loop.stream(lambda: self.breakers.stream(credential, retried))
+        with clock.waiting_upstream():
+            try:
+                first = next(stream)
+            except StopIteration:
+                raise ProviderError(
+                    ErrorKind.TRANSIENT, "the upstream stream ended without an event"
+                ) from None
+        return first, stream
