@@ -78,6 +78,29 @@ def _types(settings: Settings, out: str | None) -> int:
     return 0
 
 
+def _worker_env(settings: Settings) -> dict[str, str]:
+    """The environment of a worker (or of Procrastinate's CLI) against this Taproot's database."""
+    from taproot.up import secrets_key, worker_env
+
+    target = resolve(settings)
+    if target.cluster is not None and not target.cluster.running():
+        raise TaprootError("the embedded cluster is not running; start it with `taproot up`")
+    return worker_env(target, settings, secrets_key(target, settings))
+
+
+def _worker(settings: Settings, extra: list[str]) -> int:
+    """One more worker process in the foreground (`taproot up` already runs one)."""
+    env = _worker_env(settings)
+    os.execve(sys.executable, [sys.executable, "-m", "workers", *extra], env)
+
+
+def _procrastinate(settings: Settings, extra: list[str]) -> int:
+    """Procrastinate's own CLI (shell, healthchecks, defer…) against our database."""
+    env = _worker_env(settings)
+    argv = [sys.executable, "-m", "procrastinate", "--app=workers.app.app", *extra]
+    os.execve(sys.executable, argv, env)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="taproot", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -96,6 +119,12 @@ def build_parser() -> argparse.ArgumentParser:
     mig.add_argument("--revert", action="store_true", help="revert instead of deploying")
     mig.add_argument("--to", help="with --revert: the change to revert to")
     sub.add_parser("setup", help="install what is missing (venv, Debian packages) and exit")
+    worker = sub.add_parser("worker", help="run a Procrastinate worker process in the foreground")
+    worker.add_argument("--concurrency", help="jobs run at once (default 100)")
+    worker.add_argument("--queues", help="comma-separated queues to serve (default: all)")
+    worker.add_argument("--name", help="worker name in logs")
+    proc = sub.add_parser("procrastinate", help="Procrastinate's CLI on Taproot's database")
+    proc.add_argument("args", nargs=argparse.REMAINDER, help="e.g. healthchecks, shell")
     types = sub.add_parser("types", help="TypeScript types of the REST API for postgrest-js")
     types.add_argument("--out", help="write to this file instead of stdout")
     return parser
@@ -119,6 +148,15 @@ def main(argv: list[str] | None = None) -> int:
             return _db(settings, args.action)
         if args.command == "migrate":
             return _migrate(settings, args.to, args.revert)
+        if args.command == "worker":
+            extra = [
+                f"--{name}={value}"
+                for name in ("concurrency", "queues", "name")
+                if (value := getattr(args, name)) is not None
+            ]
+            return _worker(settings, extra)
+        if args.command == "procrastinate":
+            return _procrastinate(settings, [a for a in args.args if a != "--"])
         if args.command == "types":
             return _types(settings, args.out)
         if args.command == "setup":

@@ -34,6 +34,11 @@ class Settings(BaseSettings):
     )
     jwt_secret: str | None = Field(default=None, min_length=32, alias="JWT_SECRET")
     gateway_workers: int = Field(default=2, ge=1, le=64, alias="TAPROOT_GATEWAY_WORKERS")
+    sidecar_host: str = Field(default="127.0.0.1", alias="SIDECAR_HOST")
+    worker_processes: int = Field(default=1, ge=0, le=64, alias="TAPROOT_WORKER_PROCESSES")
+    # Decrypts workspaces' provider secrets in the sidecar and the workers. The embedded
+    # cluster gets one generated under TAPROOT_HOME; with DATABASE_URL set it yourself.
+    secrets_key: str | None = Field(default=None, min_length=32, alias="TAPROOT_SECRETS_KEY")
 
     @property
     def pg_data(self) -> Path:

@@ -1,4 +1,5 @@
-"""Runs child processes for `up`, stops them all on a signal or when one of them dies."""
+"""Runs child processes for `up`: restarts those that may die (workers), and stops them all
+on a signal or when one that may not (the gateway) dies."""
 
 from __future__ import annotations
 
@@ -11,6 +12,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from types import FrameType
 
+# A restartable child that dies this often in this window is broken, not unlucky.
+MAX_RESTARTS = 5
+RESTART_WINDOW = 60.0
+
+
+@dataclass
+class _Spec:
+    argv: list[str]
+    env: dict[str, str]
+    restart: bool
+    restarts: list[float] = field(default_factory=list)
+
 
 @dataclass
 class Supervisor:
@@ -18,12 +31,32 @@ class Supervisor:
 
     children: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
     stopping: bool = False
+    _specs: dict[str, _Spec] = field(default_factory=dict)
 
-    def spawn(self, name: str, argv: Sequence[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
+    def spawn(
+        self, name: str, argv: Sequence[str], env: dict[str, str], *, restart: bool = False
+    ) -> subprocess.Popen[bytes]:
+        """Start `name`; with restart=True it is started again whenever it exits."""
+        self._specs[name] = _Spec(list(argv), env, restart)
+        return self._start(name)
+
+    def _start(self, name: str) -> subprocess.Popen[bytes]:
+        spec = self._specs[name]
         # Own process group: a terminal's Ctrl-C reaches us first, and we decide the order.
-        proc = subprocess.Popen(list(argv), env=env, start_new_session=True)
+        proc = subprocess.Popen(spec.argv, env=spec.env, start_new_session=True)
         self.children[name] = proc
         return proc
+
+    def _may_restart(self, name: str) -> bool:
+        spec = self._specs.get(name)
+        if spec is None or not spec.restart:
+            return False
+        now = time.monotonic()
+        spec.restarts = [t for t in spec.restarts if now - t < RESTART_WINDOW]
+        if len(spec.restarts) >= MAX_RESTARTS:
+            return False
+        spec.restarts.append(now)
+        return True
 
     def install_signal_handlers(self) -> None:
         def handler(signum: int, _frame: FrameType | None) -> None:
@@ -33,11 +66,21 @@ class Supervisor:
         signal.signal(signal.SIGTERM, handler)
 
     def wait(self, poll: float = 0.2) -> str | None:
-        """Block until a signal arrives (None) or a child exits (its name)."""
+        """Block until a signal arrives (None) or a child that may not die exits (its name).
+
+        A restartable child that exits is started again, unless it keeps dying.
+        """
         while not self.stopping:
-            for name, proc in self.children.items():
-                if proc.poll() is not None:
+            for name, proc in list(self.children.items()):
+                if proc.poll() is None:
+                    continue
+                if not self._may_restart(name):
                     return name
+                print(
+                    f"taproot: {name} exited (code {proc.returncode}); restarting it",
+                    file=sys.stderr,
+                )
+                self._start(name)
             time.sleep(poll)
         return None
 

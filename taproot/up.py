@@ -1,14 +1,18 @@
 """`taproot up`: the whole backend on one machine, stopped cleanly by Ctrl-C.
 
-Order: lock → ports → cluster → roles, database, migrations, seed → gateway → wait.
-Whatever fails or whichever signal arrives, every process it started is stopped.
+Order: lock → ports → cluster → roles, database, migrations, seed → sidecar, workers,
+gateway → wait. The gateway serves the sidecar's routes (/api/ai) on the same origin.
+Workers and the sidecar are restarted when they die; whatever fails or whichever signal
+arrives, every process it started is stopped.
 """
 
 from __future__ import annotations
 
 import os
+import secrets
 import sys
 import time
+from pathlib import Path
 
 import requests
 
@@ -22,10 +26,49 @@ from taproot.target import Target, resolve
 
 
 def _check_ports(settings: Settings) -> None:
-    if not port_is_free(settings.api_port, settings.api_host):
-        raise TaprootError(
-            f"port {settings.api_port} is already in use; set API_PORT to choose another"
-        )
+    for port, host, variable in (
+        (settings.api_port, settings.api_host, "API_PORT"),
+        (settings.sidecar_port, settings.sidecar_host, "SIDECAR_PORT"),
+    ):
+        if not port_is_free(port, host):
+            raise TaprootError(f"port {port} is already in use; set {variable} to choose another")
+
+
+def secrets_key(target: Target, settings: Settings) -> str | None:
+    """TAPROOT_SECRETS_KEY, or for the embedded cluster one generated once and kept beside it."""
+    if settings.secrets_key or target.cluster is None:
+        return settings.secrets_key
+    path = Path(settings.home) / "secrets.key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as out:
+            out.write(secrets.token_urlsafe(48))
+    return path.read_text().strip()
+
+
+def sidecar_env(target: Target, settings: Settings, secret: str, key: str | None) -> dict[str, str]:
+    env = {
+        **os.environ,
+        "TAPROOT_SIDECAR_DB_URI": target.app_url("authenticator", settings.authenticator_password),
+        "TAPROOT_JWT_SECRET": secret,
+        "TAPROOT_JWT_AUD": "taproot",
+        "SIDECAR_HOST": settings.sidecar_host,
+        "SIDECAR_PORT": str(settings.sidecar_port),
+    }
+    if key:
+        env["TAPROOT_SECRETS_KEY"] = key
+    return env
+
+
+def worker_env(target: Target, settings: Settings, key: str | None) -> dict[str, str]:
+    env = {
+        **os.environ,
+        "TAPROOT_WORKER_DB_URI": target.app_url("authenticator", settings.authenticator_password),
+    }
+    if key:
+        env["TAPROOT_SECRETS_KEY"] = key
+    return env
 
 
 def gateway_env(target: Target, settings: Settings, secret: str) -> dict[str, str]:
@@ -41,6 +84,7 @@ def gateway_env(target: Target, settings: Settings, secret: str) -> dict[str, st
         "PGRST_SERVER_PORT": str(settings.api_port),
         "PGRST_SERVER_ROOT_PATH": "/api",
         "PGRST_SERVER_WORKERS": str(settings.gateway_workers),
+        "TAPROOT_PROXY": f"/api/ai=http://{settings.sidecar_host}:{settings.sidecar_port}",
     }
 
 
@@ -82,15 +126,35 @@ def run(settings: Settings) -> int:
         if created and target.cluster is not None:
             seed(target.db)
         secret = jwt_secret(target.db, settings)
-        env = gateway_env(target, settings, secret)
-        sup.spawn("gateway", [sys.executable, "-m", "gateway"], env)
+        key = secrets_key(target, settings)
+        sup.spawn(
+            "sidecar",
+            [sys.executable, "-m", "sidecar"],
+            sidecar_env(target, settings, secret, key),
+            restart=True,
+        )
+        for n in range(settings.worker_processes):
+            sup.spawn(
+                f"worker-{n + 1}",
+                [sys.executable, "-m", "workers", "--name", f"worker-{n + 1}"],
+                worker_env(target, settings, key),
+                restart=True,
+            )
+        sup.spawn(
+            "gateway", [sys.executable, "-m", "gateway"], gateway_env(target, settings, secret)
+        )
         base = f"http://{settings.api_host}:{settings.api_port}"
         if not _wait_healthy(f"{base}/api/health", sup):
             return 0  # Ctrl-C during start-up: stop what started, as after it
+        sidecar = f"http://{settings.sidecar_host}:{settings.sidecar_port}/api/ai/health"
+        if not _wait_healthy(sidecar, sup):
+            return 0
         print(
             f"taproot: up in {time.monotonic() - started:.1f}s\n"
             f"  REST API   {base}/api/\n"
             f"  health     {base}/api/health\n"
+            f"  AI         {base}/api/ai/v1/  (OpenAI and Anthropic compatible)\n"
+            f"  workers    {settings.worker_processes} process(es), `taproot worker` adds more\n"
             f"  database   {target.db.url if target.cluster else '(DATABASE_URL)'}\n"
             "  demo token (accounts in docs/data-model.md, 'Demo data and getting a token'):\n"
             f"    curl -s -X POST {base}/api/rpc/login -H 'Content-Type: application/json' \\\n"

@@ -24,8 +24,12 @@ RESTART_PAUSE = 2.0
 
 def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="taproot worker", description=__doc__.splitlines()[0])
-    parser.add_argument("--concurrency", type=int, help="jobs run at once (TAPROOT_WORKER_CONCURRENCY)")
-    parser.add_argument("--queues", help="comma-separated queues (TAPROOT_WORKER_QUEUES; default all)")
+    parser.add_argument(
+        "--concurrency", type=int, help="jobs run at once (TAPROOT_WORKER_CONCURRENCY)"
+    )
+    parser.add_argument(
+        "--queues", help="comma-separated queues (TAPROOT_WORKER_QUEUES; default all)"
+    )
     parser.add_argument("--name", default=None, help="worker name in logs")
     return parser.parse_args(argv)
 
@@ -34,7 +38,7 @@ async def _serve(args: argparse.Namespace) -> int:
     from workers.app import app
 
     config = settings()
-    queues = [q for q in (args.queues or "").split(",") if q] or config.queue_list
+    queues: list[str] = [q for q in (args.queues or "").split(",") if q] or config.queue_list or []
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
@@ -44,7 +48,7 @@ async def _serve(args: argparse.Namespace) -> int:
             async with app.open_async():
                 run = asyncio.create_task(
                     app.run_worker_async(
-                        queues=queues,
+                        queues=queues or None,  # type: ignore[arg-type]  # None: every queue
                         concurrency=args.concurrency or config.concurrency,
                         name=args.name,
                         install_signal_handlers=False,

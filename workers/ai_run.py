@@ -135,12 +135,16 @@ class Runner:
 
     async def _routes(self, pool: Pool, claim: Claim) -> list[tuple[str, str]]:
         async with pool.connection() as conn:
-            rows = await (await conn.execute(self.sql["routes"], (claim.workspace_id, claim.model))).fetchall()
+            rows = await (
+                await conn.execute(self.sql["routes"], (claim.workspace_id, claim.model))
+            ).fetchall()
         return [(r[0], r[1]) for r in rows] or [(registry.default_credential(), claim.model)]
 
     async def _cache_lookup(self, pool: Pool, claim: Claim, key: str) -> ChatResponse | None:
         async with pool.connection() as conn:
-            row = await (await conn.execute(self.sql["cache_lookup"], (claim.workspace_id, key))).fetchone()
+            row = await (
+                await conn.execute(self.sql["cache_lookup"], (claim.workspace_id, key))
+            ).fetchone()
         if row is None or row[0] is None:
             return None
         return _response_from_json(row[0])
@@ -148,7 +152,9 @@ class Runner:
     async def _reserve(self, pool: Pool, claim: Claim, tokens: int) -> str:
         async with pool.connection() as conn, conn.transaction():
             row = await (
-                await conn.execute(self.sql["reserve"], (claim.workspace_id, tokens, claim.request_id))
+                await conn.execute(
+                    self.sql["reserve"], (claim.workspace_id, tokens, claim.request_id)
+                )
             ).fetchone()
         assert row is not None
         return str(row[0])
@@ -189,7 +195,9 @@ class Runner:
             return None
         async with pool.connection() as conn, conn.transaction():
             await conn.execute(self.sql["set_secrets_key"], (self.settings.secrets_key,))
-            row = await (await conn.execute(self.sql["credential"], (claim.workspace_id, credential))).fetchone()
+            row = await (
+                await conn.execute(self.sql["credential"], (claim.workspace_id, credential))
+            ).fetchone()
         return None if row is None else row[0]
 
     async def _succeed(
@@ -209,10 +217,21 @@ class Runner:
                     await conn.execute(
                         self.sql["record_usage"],
                         (
-                            claim.workspace_id, claim.request_id, reservation, response.provider,
-                            claim.model, response.model, usage.input_tokens, usage.output_tokens,
-                            usage.cached_input_tokens, usage.cache_write_tokens,
-                            usage.reasoning_tokens, cache_hit, usage.estimated, "ok", None,
+                            claim.workspace_id,
+                            claim.request_id,
+                            reservation,
+                            response.provider,
+                            claim.model,
+                            response.model,
+                            usage.input_tokens,
+                            usage.output_tokens,
+                            usage.cached_input_tokens,
+                            usage.cache_write_tokens,
+                            usage.reasoning_tokens,
+                            cache_hit,
+                            usage.estimated,
+                            "ok",
+                            None,
                         ),
                     )
                 ).fetchone()
@@ -220,14 +239,27 @@ class Runner:
                 await conn.execute(
                     self.sql["finish"],
                     (
-                        claim.request_id, claim.attempt, "succeeded", response.content, None, None,
-                        usage.input_tokens, usage.output_tokens, cost, cache_hit,
+                        claim.request_id,
+                        claim.attempt,
+                        "succeeded",
+                        response.content,
+                        None,
+                        None,
+                        usage.input_tokens,
+                        usage.output_tokens,
+                        cost,
+                        cache_hit,
                     ),
                 )
                 if key is not None:
                     await conn.execute(
                         self.sql["cache_store"],
-                        (claim.workspace_id, key, Jsonb(_response_to_json(response)), self.settings.cache_ttl),
+                        (
+                            claim.workspace_id,
+                            key,
+                            Jsonb(_response_to_json(response)),
+                            self.settings.cache_ttl,
+                        ),
                     )
         except psycopg.errors.RaiseException as exc:
             if _stale(exc):
@@ -240,7 +272,9 @@ class Runner:
         decision = self.strategy.decide(exc, claim.attempt)
         if decision is None or decision.retry_at is None:
             return await self._fail(pool, claim, f"{exc.kind.value}: {exc.message}")
-        await self._finish(pool, claim, "queued", f"{exc.kind.value}: {exc.message}", decision.retry_at)
+        await self._finish(
+            pool, claim, "queued", f"{exc.kind.value}: {exc.message}", decision.retry_at
+        )
         raise RetryLater(exc, decision)
 
     async def _fail(self, pool: Pool, claim: Claim, error: str) -> Outcome:
@@ -259,7 +293,18 @@ class Runner:
             async with pool.connection() as conn, conn.transaction():
                 await conn.execute(
                     self.sql["finish"],
-                    (claim.request_id, claim.attempt, status, None, error, retry_at, 0, 0, 0, False),
+                    (
+                        claim.request_id,
+                        claim.attempt,
+                        status,
+                        None,
+                        error,
+                        retry_at,
+                        0,
+                        0,
+                        0,
+                        False,
+                    ),
                 )
         except psycopg.errors.RaiseException as exc:
             if _stale(exc):

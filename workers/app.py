@@ -6,7 +6,11 @@ with procrastinate first on search_path; the tasks use the same pool for their o
 
 from __future__ import annotations
 
+from typing import Any
+
+import psycopg
 from procrastinate import App, PsycopgConnector
+from psycopg_pool import AsyncConnectionPool
 
 from workers.settings import CONNECTION_OPTIONS, settings
 
@@ -22,3 +26,10 @@ def _connector() -> PsycopgConnector:
 
 
 app = App(connector=_connector(), import_paths=["workers.tasks", "workers.schedules"])
+
+
+def pool() -> AsyncConnectionPool[psycopg.AsyncConnection[Any]]:
+    """The open App's pool (tasks run their own statements on it)."""
+    connector = app.connector
+    assert isinstance(connector, PsycopgConnector)
+    return connector.pool

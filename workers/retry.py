@@ -16,9 +16,9 @@ import random
 
 import psycopg
 from procrastinate import RetryDecision
-from procrastinate.retry import BaseRetryStrategy
 from procrastinate.exceptions import JobAborted
 from procrastinate.jobs import Job
+from procrastinate.retry import BaseRetryStrategy
 
 from ai.errors import ProviderError
 from ai.retry import backoff_delay

@@ -18,7 +18,7 @@ from procrastinate import JobContext, builtin_tasks
 from procrastinate.exceptions import ProcrastinateException
 
 from taproot.sqlfiles import named_queries
-from workers.app import app
+from workers.app import app, pool
 from workers.settings import settings
 
 log = logging.getLogger("workers.schedules")
@@ -78,7 +78,6 @@ async def prune_jobs(context: JobContext, timestamp: int) -> None:
 
 
 async def _scalar(context: JobContext, name: str, *args: object) -> int:
-    pool = context.app.connector.pool  # type: ignore[attr-defined]
-    async with pool.connection() as conn, conn.transaction():
+    async with pool().connection() as conn, conn.transaction():
         row = await (await conn.execute(_SQL[name], args)).fetchone()
     return int(row[0] or 0) if row else 0

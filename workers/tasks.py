@@ -11,10 +11,9 @@ import functools
 from procrastinate import JobContext
 
 from workers.ai_run import Runner
-from workers.app import app
+from workers.app import app, pool
 from workers.retry import TaprootRetry
 from workers.settings import settings
-
 
 # Settings are read at import, as the App's connector already does.
 RETRY = TaprootRetry(
@@ -31,9 +30,7 @@ def runner() -> Runner:
 async def run_request(context: JobContext, request_id: str) -> str:
     """Run one attempt of AI request `request_id` (deferred by the request's insert trigger)."""
     assert context.job.id is not None
-    outcome = await runner().run(
-        app.connector.pool, request_id, context.job.id, context.abort_reason  # type: ignore[attr-defined]
-    )
+    outcome = await runner().run(pool(), request_id, context.job.id, context.abort_reason)
     return f"{outcome.status}{': ' + outcome.detail if outcome.detail else ''}"
 
 
