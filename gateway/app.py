@@ -22,6 +22,7 @@ from gateway.auth import Authenticator
 from gateway.config import Config
 from gateway.errors import ApiError
 from gateway.metrics import Metrics
+from gateway.proxy import Proxy
 from gateway.response import Response
 from gateway.schema_cache import Reloader
 from gateway.tx import Context, Database
@@ -48,6 +49,7 @@ class App:
             config.db_channel if config.db_channel_enabled else None,
         )
         self.metrics = Metrics()
+        self.proxy = Proxy(*config.taproot_proxy) if config.taproot_proxy else None
         self.root = config.server_root_path
         self.timing = config.server_timing_enabled
         self.max_body = config.server_max_body_bytes
@@ -91,12 +93,18 @@ class App:
             log.error("serving 503 PGRST002 until the schema cache loads")
 
     async def shutdown(self) -> None:
+        if self.proxy is not None:
+            await self.proxy.close()
         await self.reloader.close()
         await self.db.close()
 
     # --- HTTP -------------------------------------------------------------------------
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = time.perf_counter()
+        if self.proxy is not None and self.proxy.matches(scope["path"]):
+            # before the API pipeline: the upstream answers (CORS included) as it sees fit
+            await self.proxy.handle(scope, receive, send)
+            return
         origin = _header(scope, b"origin")
         allowed = self.cors_origins
         if origin is not None and allowed and origin not in allowed:

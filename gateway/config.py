@@ -52,6 +52,8 @@ _DEFAULTS: dict[str, str] = {
     "server-trace-header": "",
     "server-cors-allowed-origins": "",
     "db-plan-enabled": "false",
+    # Taproot's own option (PostgREST has no equivalent): "<path prefix>=<upstream URL>"
+    "taproot-proxy": "",
 }
 
 
@@ -90,6 +92,7 @@ class Config:
     server_trace_header: str | None = None
     server_cors_allowed_origins: tuple[str, ...] = ()
     db_plan_enabled: bool = False
+    taproot_proxy: tuple[str, str] | None = None
     raw: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
 
     @property
@@ -98,6 +101,8 @@ class Config:
 
 
 def _env_name(option: str) -> str:
+    if option.startswith("taproot-"):  # not PostgREST's: no PGRST_ prefix
+        return option.upper().replace("-", "_")
     return "PGRST_" + option.upper().replace("-", "_")
 
 
@@ -242,6 +247,15 @@ def _secret(values: Mapping[str, str]) -> tuple[bytes | None, dict[str, Any] | N
     return secret, None
 
 
+def _proxy(value: str) -> tuple[str, str] | None:
+    from gateway.proxy import parse
+
+    try:
+        return parse(value)
+    except ValueError as exc:
+        raise ConfigError(f"{_where('taproot-proxy')}: {exc}") from None
+
+
 def load(
     environ: Mapping[str, str] | None = None, config_file: pathlib.Path | None = None
 ) -> Config:
@@ -315,5 +329,6 @@ def _build(v: dict[str, str]) -> Config:
         server_trace_header=v["server-trace-header"].strip().lower() or None,
         server_cors_allowed_origins=_list(v["server-cors-allowed-origins"]),
         db_plan_enabled=_bool("db-plan-enabled", v["db-plan-enabled"]),
+        taproot_proxy=_proxy(v["taproot-proxy"]),
         raw=dict(v),
     )
