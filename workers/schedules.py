@@ -59,10 +59,9 @@ async def prune_cache(context: JobContext, timestamp: int) -> int:
 @app.periodic(cron=_config.rollup_cron, periodic_id="usage")
 @app.task(name="maintenance.rollup_usage", queue="maintenance", pass_context=True)
 async def rollup_usage(context: JobContext, timestamp: int) -> int:
-    """Recompute yesterday's and today's usage_daily rows from the usage ledger."""
+    """Reconcile yesterday's usage_daily rows with the usage ledger (past days only)."""
     day = datetime.datetime.fromtimestamp(timestamp, datetime.UTC).date()
-    rows = await _scalar(context, "rollup_usage", day - datetime.timedelta(days=1))
-    return rows + await _scalar(context, "rollup_usage", day)
+    return await _scalar(context, "rollup_usage", day - datetime.timedelta(days=1))
 
 
 @app.periodic(cron=_config.prune_jobs_cron, periodic_id="jobs")
