@@ -60,7 +60,7 @@ SELECT is(array_agg(c.relname::text ORDER BY c.relname), NULL, 'the analyst can 
 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE n.nspname = 'reporting' AND c.relkind = 'v' AND NOT has_table_privilege('analyst', c.oid, 'SELECT');
 SELECT is((SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-           WHERE n.nspname = 'reporting' AND c.relkind = 'v'), 6::bigint, 'six reporting views');
+           WHERE n.nspname = 'reporting' AND c.relkind = 'v'), 8::bigint, 'eight reporting views');
 
 SELECT * FROM finish();
 ROLLBACK;
