@@ -88,16 +88,18 @@ def test_openai_stream_through_the_gateway(gateway: str, tenant: Tenant) -> None
 
 def test_anthropic_through_the_gateway(gateway: str, tenant: Tenant) -> None:
     headers = {"X-Taproot-Workspace": str(tenant.workspace_id)}
-    with anthropic.Anthropic(
-        base_url=f"{gateway}/api/ai",
-        auth_token=tenant.token,
-        default_headers=headers,
-        max_retries=0,
-    ) as claude:
-        with claude.messages.stream(
+    with (
+        anthropic.Anthropic(
+            base_url=f"{gateway}/api/ai",
+            auth_token=tenant.token,
+            default_headers=headers,
+            max_retries=0,
+        ) as claude,
+        claude.messages.stream(
             model="fake-chat", max_tokens=50, messages=[{"role": "user", "content": "hi"}]
-        ) as stream:
-            assert stream.get_final_message().content
+        ) as stream,
+    ):
+        assert stream.get_final_message().content
 
 
 def test_the_rest_of_the_api_is_untouched(gateway: str) -> None:

@@ -133,7 +133,8 @@ def test_fallback_before_first_byte_then_breaker(sidecar: Sidecar, tenant: Tenan
     sql(
         sidecar,
         "INSERT INTO api.ai_routes (workspace_id, model, position, credential, upstream_model)"
-        " VALUES (%s, 'resilient', 1, 'openai', 'gpt-down'), (%s, 'resilient', 2, 'fake', 'fake-chat')",
+        " VALUES (%s, 'resilient', 1, 'openai', 'gpt-down'),"
+        "        (%s, 'resilient', 2, 'fake', 'fake-chat')",
         tenant.workspace_id,
         tenant.workspace_id,
     )
