@@ -180,5 +180,5 @@ def tenant(sidecar: Sidecar) -> Tenant:
 
 def sql(sidecar: Sidecar, statement: str, *args: Any) -> list[tuple[Any, ...]]:
     with sidecar.db.connect() as conn:
-        cursor = conn.execute(statement, args)  # type: ignore[arg-type]
+        cursor = conn.execute(statement, args)
         return list(cursor.fetchall()) if cursor.description else []

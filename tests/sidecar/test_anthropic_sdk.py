@@ -57,7 +57,7 @@ def test_errors_in_anthropic_shape(
         sdk.messages.create(
             model="fake-chat", max_tokens=0, messages=[{"role": "user", "content": "x"}]
         )
-    assert bad.value.body == {  # type: ignore[comparison-overlap]
+    assert bad.value.body == {
         "type": "error",
         "error": {
             "type": "invalid_request_error",
