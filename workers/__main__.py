@@ -80,10 +80,11 @@ def main(argv: list[str] | None = None) -> int:
         level=logging.INFO, format="%(asctime)s %(process)d %(levelname)s %(name)s: %(message)s"
     )
     try:
-        settings()
+        config = settings()
     except SettingsError as exc:
         print(f"worker: {exc}", file=sys.stderr)
         return 2
+    logging.getLogger("procrastinate").setLevel(config.log_level.upper())
     args = _arguments(argv)
     return asyncio.run(_serve(args))
 

@@ -25,6 +25,10 @@ class WorkerSettings(BaseSettings):
     heartbeat_interval: float = Field(default=5.0, gt=0, alias="TAPROOT_WORKER_HEARTBEAT_SECONDS")
     stalled_after: float = Field(default=30.0, gt=0, alias="TAPROOT_WORKER_STALLED_SECONDS")
     polling_interval: float = Field(default=5.0, gt=0, alias="TAPROOT_WORKER_POLLING_SECONDS")
+    # Procrastinate logs every job at INFO; a terminal running `up` wants warnings only.
+    log_level: str = Field(
+        default="warning", pattern="^(debug|info|warning|error)$", alias="TAPROOT_WORKER_LOG_LEVEL"
+    )
     # Retries of AI requests: attempts in all, and the backoff (full jitter, capped).
     max_attempts: int = Field(default=5, ge=1, le=100, alias="TAPROOT_AI_MAX_ATTEMPTS")
     retry_base: float = Field(default=2.0, gt=0, alias="TAPROOT_AI_RETRY_BASE_SECONDS")
