@@ -36,6 +36,9 @@ HOP_BY_HOP = frozenset(
         b"upgrade",
         b"host",
         b"content-length",
+        # uvicorn sends its own: passing the upstream's too would repeat them.
+        b"date",
+        b"server",
     }
 )
 # Streams may pause for a long time between events; only connecting is bounded tightly.

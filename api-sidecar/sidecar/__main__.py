@@ -43,6 +43,8 @@ class _Server(BaseApplication):  # type: ignore[misc]
             "post_worker_init": _post_worker_init,
             "worker_exit": _worker_exit,
             "proc_name": "taproot-sidecar",
+            # gunicorn's control socket lives in $HOME: two sidecars on a host would share it.
+            "control_socket_disable": True,
         }
         for key, value in options.items():
             self.cfg.set(key, value)
