@@ -93,7 +93,10 @@ def sidecar_db(pg_server: Database, template_db: Database) -> Iterator[Database]
         pg_server.drop(name)
 
 
-def start_sidecar(db: Database, **extra: str) -> tuple[subprocess.Popen[bytes], str, str]:
+def start_sidecar(
+    db: Database, *, unset: tuple[str, ...] = (), **extra: str
+) -> tuple[subprocess.Popen[bytes], str, str]:
+    """A sidecar on a free port: the test defaults, then `extra`, minus the `unset` names."""
     with db.connect() as conn:
         row = conn.execute("SELECT auth.jwt_secret()").fetchone()
     assert row is not None
@@ -118,6 +121,8 @@ def start_sidecar(db: Database, **extra: str) -> tuple[subprocess.Popen[bytes], 
         "PYTHONPATH": f"{ROOT}{os.pathsep}{ROOT / 'api-sidecar'}",
         **extra,
     }
+    for name in unset:
+        env.pop(name, None)
     proc = subprocess.Popen([sys.executable, "-m", "sidecar"], env=env, cwd=ROOT)
     url = f"http://127.0.0.1:{port}/api/ai"
     deadline = time.monotonic() + 30
