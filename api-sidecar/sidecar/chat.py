@@ -181,8 +181,15 @@ class Engine:
     def _reserve(self, caller: Caller, call: ChatCall) -> uuid.UUID:
         cap = call.params.get("max_completion_tokens") or call.params.get("max_tokens")
         output = cap if isinstance(cap, int) and cap > 0 else self.default_max_tokens
-        worst = count_message_tokens(call.messages) + output
-        return ledger.reserve(self.db, caller, call.request_id, worst, self.reservation_ttl)
+        prompt = count_message_tokens(call.messages)
+        return ledger.reserve(
+            self.db,
+            caller,
+            call.request_id,
+            prompt + output,
+            self.reservation_ttl,
+            input_tokens=prompt,
+        )
 
     def bill(
         self,

@@ -100,6 +100,17 @@ def budget_exhausted(message: str, retry_after: int = 60) -> SidecarError:
     )
 
 
+def rate_limited(limit: str, retry_after: float) -> SidecarError:
+    """429 for an API key over its per-minute limits: waiting `retry-after` helps."""
+    return SidecarError(
+        429,
+        f"Rate limit reached for this API key ({limit}); retry in {math.ceil(retry_after)} s",
+        type="requests",
+        code="rate_limit_exceeded",
+        headers={"retry-after": str(max(1, math.ceil(retry_after)))},
+    )
+
+
 def from_provider(exc: ProviderError) -> SidecarError:
     status = HTTP_STATUS.get(exc.kind, 502)
     headers: dict[str, str] = {}

@@ -16,8 +16,11 @@ from ai.types import Usage
 from sidecar._sql import query
 from sidecar.caller import Caller
 from sidecar.db import Database
+from sidecar.errors import rate_limited
 
 _RESERVE = query("ai", "reserve_budget")
+_TAKE_RATE = query("ai", "take_api_key_rate")
+_DEBIT_RATE = query("ai", "debit_api_key_tokens")
 _RELEASE = query("ai", "release_budget")
 _RECORD = query("ai", "record_usage")
 
@@ -33,9 +36,20 @@ class Call:
 
 
 def reserve(
-    db: Database, caller: Caller, request_id: uuid.UUID | None, tokens: int, ttl: int
+    db: Database,
+    caller: Caller,
+    request_id: uuid.UUID | None,
+    tokens: int,
+    ttl: int,
+    *,
+    input_tokens: int | None = None,
 ) -> uuid.UUID:
+    """Reserve `tokens` (the worst case); a key's per-minute limits count `input_tokens`."""
     with db.transaction(caller.role) as tx:
+        if caller.api_key_id is not None:
+            rate = tx.one(_TAKE_RATE, {"tokens": tokens if input_tokens is None else input_tokens})
+            if rate is not None and rate["retry_after"] > 0:
+                raise rate_limited(str(rate["limit_name"]), float(rate["retry_after"]))
         row = tx.one(
             _RESERVE,
             {
@@ -69,6 +83,8 @@ def record(
 ) -> dict[str, Any]:
     """Write the call's usage row (and settle its reservation); returns the row."""
     with db.transaction(caller.role) as tx:
+        if caller.api_key_id is not None and not cache_hit:
+            tx.one(_DEBIT_RATE, {"tokens": usage.output_tokens})
         row = tx.one(
             _RECORD,
             {

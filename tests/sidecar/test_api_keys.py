@@ -102,3 +102,54 @@ def test_cache_entries_never_cross_workspaces(sidecar: Sidecar, tenant: Tenant) 
         again = http.post(url, json=body, headers=tenant.headers, timeout=10)
         theirs = http.post(url, json=body, headers=other.headers, timeout=10)
     assert [r.headers["x-taproot-cache"] for r in (first, again, theirs)] == ["miss", "hit", "miss"]
+
+
+def test_key_requests_per_minute_hold_and_answer_429_with_retry_after(
+    sidecar: Sidecar, tenant: Tenant
+) -> None:
+    key, _ = create_key(sidecar, tenant, requests_per_minute=3)
+    body = {"model": "fake-chat", "messages": [{"role": "user", "content": "rpm"}]}
+    url = f"{sidecar.url}/v1/chat/completions"
+    headers = {"Authorization": f"Bearer {key}"}
+    with requests.Session() as http:
+        answers = [http.post(url, json=body, headers=headers, timeout=10) for _ in range(5)]
+    assert [a.status_code for a in answers] == [200, 200, 200, 429, 429]
+    refused = answers[3]
+    assert refused.json()["error"]["code"] == "rate_limit_exceeded"
+    assert "3 requests per minute" in refused.json()["error"]["message"]
+    # GCRA at 3 per minute: the next request is admitted 20 s after the first.
+    assert 1 <= int(refused.headers["retry-after"]) <= 20
+    assert "x-should-retry" not in refused.headers
+    usage = sql(
+        sidecar, "SELECT count(*) FROM api.ai_usage WHERE workspace_id = %s", tenant.workspace_id
+    )
+    assert usage == [(3,)], "refused calls are neither run nor billed"
+
+
+def test_key_tokens_per_minute_count_input_then_output(sidecar: Sidecar, tenant: Tenant) -> None:
+    key, _ = create_key(sidecar, tenant, tokens_per_minute=60)
+    url = f"{sidecar.url}/v1/chat/completions"
+    headers = {"Authorization": f"Bearer {key}"}
+    small = {"model": "fake-chat", "messages": [{"role": "user", "content": "x" * 40}]}
+    large = {"model": "fake-chat", "messages": [{"role": "user", "content": "x" * 400}]}
+    with requests.Session() as http:
+        first = http.post(url, json=small, headers=headers, timeout=10)
+        too_big = http.post(url, json=large, headers=headers, timeout=10)
+    assert first.status_code == 200, first.text
+    assert too_big.status_code == 429
+    assert "60 tokens per minute" in too_big.json()["error"]["message"]
+
+
+def test_keys_without_limits_and_token_callers_are_not_rate_limited(
+    sidecar: Sidecar, tenant: Tenant
+) -> None:
+    key, _ = create_key(sidecar, tenant)
+    body = {"model": "fake-chat", "messages": [{"role": "user", "content": "free"}]}
+    url = f"{sidecar.url}/v1/chat/completions"
+    with requests.Session() as http:
+        keyed = [
+            http.post(url, json=body, headers={"Authorization": f"Bearer {key}"}, timeout=10)
+            for _ in range(5)
+        ]
+        tokened = [http.post(url, json=body, headers=tenant.headers, timeout=10) for _ in range(5)]
+    assert {a.status_code for a in keyed + tokened} == {200}
