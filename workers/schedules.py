@@ -53,6 +53,7 @@ async def prune_cache(context: JobContext, timestamp: int) -> int:
     released = await _scalar(context, "release_reservations")
     if released:
         log.warning("released %s expired budget reservations", released)
+    await _scalar(context, "prune_rate_limits")
     return await _scalar(context, "prune_cache")
 
 

@@ -11,3 +11,6 @@ SELECT app.release_expired_reservations();
 
 -- name: rollup_usage
 SELECT app.rollup_usage(%s);
+
+-- name: prune_rate_limits
+SELECT app.prune_rate_limits();
