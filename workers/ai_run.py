@@ -123,6 +123,7 @@ class Runner:
             reservation = await self._reserve(pool, claim, worst)
         except psycopg.errors.RaiseException as exc:
             return await self._fail(pool, claim, _pg_message(exc))
+        started = time.perf_counter()
         try:
             response = await self._call(pool, claim, routes, messages, params)
         except ProviderError as exc:
@@ -131,7 +132,10 @@ class Runner:
         except BaseException:
             await asyncio.shield(self._release(pool, reservation))
             raise
-        return await self._succeed(pool, claim, response, reservation, key, cache_hit=False)
+        latency_ms = round((time.perf_counter() - started) * 1000)
+        return await self._succeed(
+            pool, claim, response, reservation, key, cache_hit=False, latency_ms=latency_ms
+        )
 
     async def _routes(self, pool: Pool, claim: Claim) -> list[tuple[str, str]]:
         async with pool.connection() as conn:
@@ -209,6 +213,7 @@ class Runner:
         key: str | None,
         *,
         cache_hit: bool,
+        latency_ms: int | None = None,
     ) -> Outcome:
         usage = response.usage
         try:
@@ -231,7 +236,7 @@ class Runner:
                             cache_hit,
                             usage.estimated,
                             "ok",
-                            None,
+                            latency_ms,
                         ),
                     )
                 ).fetchone()
