@@ -5,7 +5,8 @@
 //
 // Prints one JSON line: {"text", "usage", "chunks", "usage_chunks"} — the joined content
 // deltas, the usage chunk's usage (null without one), how many chunks came and how many
-// carried usage. On an error it prints {"thrown": {name, status, message}} and exits 1.
+// carried usage. On an error it prints {"thrown": {name, status, message}} (name: the
+// error's class, e.g. PermissionDeniedError) and exits 1.
 import OpenAI from 'openai'
 
 function required(name) {
@@ -45,7 +46,8 @@ try {
   }
   console.log(JSON.stringify({ text: parts.join(''), usage, chunks, usage_chunks: usageChunks }))
 } catch (error) {
-  const { name, status, message } = error
+  const { status, message } = error
+  const name = error.constructor?.name ?? error.name
   console.log(JSON.stringify({ thrown: { name, status: status ?? null, message } }))
   process.exit(1)
 }
