@@ -28,7 +28,7 @@ from tests.sidecar.upstream_fixtures import (
 USER: list[ChatCompletionMessageParam] = [{"role": "user", "content": "Say hello"}]
 # What the loopback's "ok" script reports (tests/ai/upstream.py OPENAI_USAGE)
 EXACT = (11, 3, 4, 2)  # input, output, cached input, reasoning
-BREAKER_RESET = 1.0
+BREAKER_RESET = 2.0  # seconds; short, with room for a loaded machine inside the window
 USAGE_COLUMNS = (
     "SELECT endpoint, provider, model, upstream_model, input_tokens, output_tokens,"
     " cached_input_tokens, reasoning_tokens, status, estimated"
