@@ -46,6 +46,8 @@ FAST_WORKER_ENV: dict[str, str] = {
     "TAPROOT_AI_RETRY_BASE_SECONDS": "0.05",
     "TAPROOT_AI_RETRY_CAP_SECONDS": "1",
     "TAPROOT_WORKER_CONCURRENCY": "20",
+    # The tests read Procrastinate's INFO lines: "Starting worker on", "Starting job …[id]".
+    "TAPROOT_WORKER_LOG_LEVEL": "info",
 }
 
 
@@ -148,7 +150,7 @@ def start_worker(
     """`python -m workers --name NAME ARGS…`, returned once its worker loop has started."""
     worker = _spawn(
         name,
-        [sys.executable, "-m", "workers", "--name", name, *args],
+        [sys.executable, "-X", "faulthandler", "-m", "workers", "--name", name, *args],
         env if env is not None else worker_env(db),
         log_dir,
     )
