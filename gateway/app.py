@@ -23,6 +23,7 @@ from gateway.config import Config
 from gateway.errors import ApiError
 from gateway.metrics import Metrics
 from gateway.proxy import Proxy
+from gateway.realtime import Realtime
 from gateway.response import Response
 from gateway.schema_cache import Reloader
 from gateway.tx import Context, Database
@@ -50,6 +51,7 @@ class App:
         )
         self.metrics = Metrics()
         self.proxy = Proxy(*config.taproot_proxy) if config.taproot_proxy else None
+        self.realtime = Realtime(config, self.db, self.auth) if config.realtime else None
         self.root = config.server_root_path
         self.timing = config.server_timing_enabled
         self.max_body = config.server_max_body_bytes
@@ -89,10 +91,14 @@ class App:
     async def startup(self) -> None:
         await self.db.start()
         await self.reloader.start()
+        if self.realtime is not None:
+            await self.realtime.start()
         if self.reloader.cache is None:
             log.error("serving 503 PGRST002 until the schema cache loads")
 
     async def shutdown(self) -> None:
+        if self.realtime is not None:
+            await self.realtime.close()
         if self.proxy is not None:
             await self.proxy.close()
         await self.reloader.close()
@@ -116,6 +122,11 @@ class App:
                     await _send(send, preflight, scope)
                     self.metrics.observe(200, time.perf_counter() - started)
                     return
+            if self.realtime is not None and self.realtime.matches(scope["path"]):
+                # a stream, not a Response: errors before it starts come back as ApiError
+                cors = [] if origin is None else _cors_origin(origin if allowed else None)
+                await self.realtime.handle(scope, receive, send, cors)
+                return
             resp = await self._route(scope, receive)
         except ApiError as err:
             resp = response.error_response(err)

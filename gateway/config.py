@@ -54,7 +54,37 @@ _DEFAULTS: dict[str, str] = {
     "db-plan-enabled": "false",
     # Taproot's own option (PostgREST has no equivalent): "<path prefix>=<upstream URL>"
     "taproot-proxy": "",
+    # Taproot's server-sent events (PostgREST has none; PGRST_REALTIME_* like the others)
+    "realtime-enabled": "false",
+    "realtime-path": "/realtime",
+    "realtime-authorize": "",
+    "realtime-feed": "",
+    "realtime-channel": "taproot_events",
+    "realtime-delta-channel": "taproot_deltas",
+    "realtime-role": "",
+    "realtime-max-streams": "10000",
+    "realtime-max-streams-per-user": "20",
+    "realtime-queue-size": "1000",
+    "realtime-heartbeat-seconds": "15",
+    "realtime-retry-ms": "3000",
 }
+
+
+@dataclass(frozen=True)
+class RealtimeConfig:
+    """The realtime-* options (docs/realtime.md); present only when realtime-enabled."""
+
+    path: str
+    authorize: tuple[str, ...]
+    feed: tuple[str, ...]
+    channel: str
+    delta_channel: str | None
+    role: str | None
+    max_streams: int
+    max_streams_per_user: int
+    queue_size: int
+    heartbeat_seconds: float
+    retry_ms: int
 
 
 class ConfigError(ValueError):
@@ -93,6 +123,7 @@ class Config:
     server_cors_allowed_origins: tuple[str, ...] = ()
     db_plan_enabled: bool = False
     taproot_proxy: tuple[str, str] | None = None
+    realtime: RealtimeConfig | None = None
     raw: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
 
     @property
@@ -256,6 +287,34 @@ def _proxy(value: str) -> tuple[str, str] | None:
         raise ConfigError(f"{_where('taproot-proxy')}: {exc}") from None
 
 
+def _realtime(v: Mapping[str, str], root: str) -> RealtimeConfig | None:
+    if not _bool("realtime-enabled", v["realtime-enabled"]):
+        return None
+    path = v["realtime-path"].strip().rstrip("/")
+    if not path.startswith("/"):
+        raise ConfigError(f"{_where('realtime-path')}: must start with '/', got {path!r}")
+    for option in ("realtime-authorize", "realtime-feed", "realtime-channel"):
+        if not v[option].strip():
+            raise ConfigError(f"{_where(option)}: required when realtime-enabled is true")
+    return RealtimeConfig(
+        path=root + path,
+        authorize=_qualified("realtime-authorize", v["realtime-authorize"]),
+        feed=_qualified("realtime-feed", v["realtime-feed"]),
+        channel=v["realtime-channel"].strip(),
+        delta_channel=v["realtime-delta-channel"].strip() or None,
+        role=v["realtime-role"].strip() or None,
+        max_streams=_int("realtime-max-streams", v["realtime-max-streams"], 1),
+        max_streams_per_user=_int(
+            "realtime-max-streams-per-user", v["realtime-max-streams-per-user"], 1
+        ),
+        queue_size=_int("realtime-queue-size", v["realtime-queue-size"], 1),
+        heartbeat_seconds=float(
+            _int("realtime-heartbeat-seconds", v["realtime-heartbeat-seconds"], 1, 3600)
+        ),
+        retry_ms=_int("realtime-retry-ms", v["realtime-retry-ms"], 0),
+    )
+
+
 def load(
     environ: Mapping[str, str] | None = None, config_file: pathlib.Path | None = None
 ) -> Config:
@@ -330,5 +389,6 @@ def _build(v: dict[str, str]) -> Config:
         server_cors_allowed_origins=_list(v["server-cors-allowed-origins"]),
         db_plan_enabled=_bool("db-plan-enabled", v["db-plan-enabled"]),
         taproot_proxy=_proxy(v["taproot-proxy"]),
+        realtime=_realtime(v, root),
         raw=dict(v),
     )

@@ -10,7 +10,7 @@ SELECT is((SELECT app.emit_event(tests.uid('workspace_a'), 'documents', 'updated
 SELECT throws_ok($$SELECT app.emit_event(tests.uid('workspace_a'), 'documents', 'exploded', tests.uid('doc'))$$,
                  '23514', NULL, 'event kinds are created, updated or deleted');
 SELECT throws_ok($$SELECT app.emit_event(tests.uid('workspace_a'), 'documents', 'updated', tests.uid('doc'),
-                                         jsonb_build_object('big', repeat('x', 5000)))$$,
+                                         jsonb_build_object('big', repeat('x', 70000)))$$,
                  '23514', NULL, 'payloads stay small');
 
 SELECT tests.login_as('member_a');
