@@ -8,6 +8,7 @@ workspace in their claims, so SQL can tell key calls apart.
 
 from __future__ import annotations
 
+import json
 import uuid
 from dataclasses import dataclass
 
@@ -15,7 +16,7 @@ import jwt
 from jwt.exceptions import PyJWTError
 
 from sidecar._sql import query
-from sidecar.db import ANON, Database, Role
+from sidecar.db import ANON, Database, Role, Session
 from sidecar.errors import SidecarError, bad_request, unauthorized
 
 API_KEY_PREFIX = "tpk_"
@@ -33,6 +34,8 @@ class Caller:
     user_id: uuid.UUID | None
     api_key_id: uuid.UUID | None
     manages: bool  # owner or admin of the workspace
+    # The workspace's routes, read with the caller's rights: (model, credential, upstream)
+    routes: tuple[tuple[str, str, str], ...] = ()
 
 
 class Authenticator:
@@ -50,24 +53,27 @@ class Authenticator:
                 "Missing credentials: send 'Authorization: Bearer <token or tpk_ API key>'"
             )
         if token.startswith(API_KEY_PREFIX):
-            caller = self._from_api_key(token)
-        else:
-            caller = self._from_token(token, workspace)
-        return self._with_rights(caller)
+            return self._from_api_key(token)
+        caller = self._from_token(token, workspace)
+        with self._db.transaction(caller.role) as tx:
+            return _with_rights(tx, caller)
 
     def _from_api_key(self, key: str) -> Caller:
+        # One transaction: the key is checked as anon, then the key's caller reads its rights.
         with self._db.transaction(ANON) as tx:
             row = tx.one(_AUTHENTICATE_KEY, {"key": key})
-        if row is None:
-            raise unauthorized("Invalid API key: it is unknown, revoked or expired")
-        user_id, workspace_id, key_id = row["user_id"], row["workspace_id"], row["key_id"]
-        claims = {
-            "role": "authenticated",
-            "sub": str(user_id),
-            "api_key_id": str(key_id),
-            "workspace_id": str(workspace_id),
-        }
-        return Caller(Role("authenticated", claims), workspace_id, user_id, key_id, False)
+            if row is None:
+                raise unauthorized("Invalid API key: it is unknown, revoked or expired")
+            user_id, workspace_id, key_id = row["user_id"], row["workspace_id"], row["key_id"]
+            claims = {
+                "role": "authenticated",
+                "sub": str(user_id),
+                "api_key_id": str(key_id),
+                "workspace_id": str(workspace_id),
+            }
+            caller = Caller(Role("authenticated", claims), workspace_id, user_id, key_id, False)
+            tx.become(caller.role)
+            return _with_rights(tx, caller)
 
     def _from_token(self, token: str, workspace: str | None) -> Caller:
         try:
@@ -99,21 +105,25 @@ class Authenticator:
         user_id = _uuid_or_none(sub)
         return Caller(Role(role, claims), workspace_id, user_id, None, False)
 
-    def _with_rights(self, caller: Caller) -> Caller:
-        """Members and above may call models; asked of the database, as the caller."""
-        with self._db.transaction(caller.role) as tx:
-            row = tx.one(_MAY_CALL, {"workspace_id": caller.workspace_id})
-        if row is None or not row["allowed"]:
-            raise SidecarError(
-                403, "Only owners, admins and members of the workspace can call its models"
-            )
-        return Caller(
-            caller.role,
-            caller.workspace_id,
-            caller.user_id,
-            caller.api_key_id,
-            bool(row["manages"]),
+
+def _with_rights(tx: Session, caller: Caller) -> Caller:
+    """Members and above may call models; asked of the database, as the caller."""
+    row = tx.one(_MAY_CALL, {"workspace_id": caller.workspace_id})
+    if row is None or not row["allowed"]:
+        raise SidecarError(
+            403, "Only owners, admins and members of the workspace can call its models"
         )
+    routes = row["routes"]
+    if isinstance(routes, str):
+        routes = json.loads(routes)
+    return Caller(
+        caller.role,
+        caller.workspace_id,
+        caller.user_id,
+        caller.api_key_id,
+        bool(row["manages"]),
+        tuple((r["model"], r["credential"], r["upstream_model"]) for r in routes),
+    )
 
 
 def _bearer(authorization: str | None) -> str | None:

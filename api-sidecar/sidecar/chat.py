@@ -66,7 +66,7 @@ class Engine:
 
     # --- whole answers ------------------------------------------------------------
     def complete(self, clock: Clock, caller: Caller, call: ChatCall) -> tuple[ChatResponse, Served]:
-        routes = routing.resolve(self.db, caller, call.model)
+        routes = routing.resolve(caller, call.model)
         entry, hit = self._cached(caller, call, routes[0])
         if hit is not None:
             return hit, self._bill_hit(clock, caller, call, routes[0], hit)
@@ -114,7 +114,7 @@ class Engine:
 
         Raises before any byte is sent when no route could start a stream.
         """
-        routes = routing.resolve(self.db, caller, call.model)
+        routes = routing.resolve(caller, call.model)
         entry, hit = self._cached(caller, call, routes[0])
         if hit is not None:
             served = self._bill_hit(clock, caller, call, routes[0], hit)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -57,6 +57,13 @@ class Session:
     def one(self, sql: str, params: dict[str, Any] | None = None) -> Row | None:
         return self._conn.execute(sql, params or {}).fetchone()
 
+    def become(self, role: Role) -> None:
+        """Switch the rest of this transaction to another role and claims."""
+        self._conn.execute(
+            _SET_CONTEXT,
+            {"role": role.role, "claims": role.claims_json, "method": "POST", "path": ""},
+        )
+
 
 class Database:
     def __init__(self, uri: str, *, size: int, timeout: float, secrets_key: str | None) -> None:
@@ -68,8 +75,8 @@ class Database:
             max_size=size,
             timeout=timeout,
             open=False,
-            # a connection broken by a PostgreSQL restart is replaced, not handed out
-            check=ConnectionPool.check_connection,
+            # No check on every checkout (a round trip per transaction): a connection that a
+            # PostgreSQL restart broke fails its first statement and is retried once below.
             connection_class=psycopg.Connection[Row],
             kwargs={
                 "autocommit": True,
@@ -95,16 +102,34 @@ class Database:
             return False
 
     @contextmanager
+    def _begin(self, context: dict[str, Any]) -> Iterator[psycopg.Connection[Row]]:
+        """A pooled connection in a transaction with the caller's context set.
+
+        A connection that a PostgreSQL restart broke fails on its first statement: it is
+        dropped (the pool discards broken connections) and the next one tried, once,
+        before anything of the caller's ran on it.
+        """
+        for attempt in (1, 2):
+            with ExitStack() as stack:
+                conn = stack.enter_context(self.pool.connection(timeout=self._timeout))
+                try:
+                    stack.enter_context(conn.transaction())
+                    conn.execute(_SET_CONTEXT, context)
+                except psycopg.OperationalError:
+                    if attempt == 2 or not conn.broken:
+                        raise
+                    continue
+                yield conn
+                return
+
+    @contextmanager
     def transaction(
         self, role: Role, *, path: str = "", method: str = "POST", secrets: bool = False
     ) -> Iterator[Session]:
         """A transaction as `role`; `secrets` also sets app.secrets_key in it."""
+        context = {"role": role.role, "claims": role.claims_json, "method": method, "path": path}
         try:
-            with self.pool.connection(timeout=self._timeout) as conn, conn.transaction():
-                conn.execute(
-                    _SET_CONTEXT,
-                    {"role": role.role, "claims": role.claims_json, "method": method, "path": path},
-                )
+            with self._begin(context) as conn:
                 if secrets and self._secrets_key is not None:
                     conn.execute(_SET_SECRETS_KEY, {"key": self._secrets_key})
                 yield Session(conn)

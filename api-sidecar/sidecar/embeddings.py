@@ -19,7 +19,7 @@ log = logging.getLogger("sidecar.embeddings")
 def embed(
     engine: Engine, clock: Clock, caller: Caller, *, model: str, inputs: list[str], params: JSON
 ) -> EmbeddingResponse:
-    routes = routing.resolve(engine.db, caller, model)
+    routes = routing.resolve(caller, model)
     tokens = sum(count_tokens(text) for text in inputs)
     reservation = ledger.reserve(engine.db, caller, None, tokens, engine.reservation_ttl)
     billed = ledger.Call(None, "embeddings", model, reservation)

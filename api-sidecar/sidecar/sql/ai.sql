@@ -7,14 +7,16 @@ FROM app.authenticate_api_key(%(key)s);
 
 -- name: may_call_ai
 -- Owners, admins and members call models (an API key: its own workspace only); viewers
--- only read. `manages`: owners and admins see the provider set-up.
+-- only read. `manages`: owners and admins see the provider set-up. The workspace's
+-- routes (RLS: members read them) come along, so a call needs no second transaction
+-- to resolve its model.
 SELECT app.may_run_ai(%(workspace_id)s) AS allowed,
-       app.has_workspace_role(%(workspace_id)s, '{owner,admin}') AS manages;
-
--- name: routes
-SELECT position, credential, upstream_model
-FROM api.ai_route(%(workspace_id)s, %(model)s)
-ORDER BY position;
+       app.has_workspace_role(%(workspace_id)s, '{owner,admin}') AS manages,
+       (SELECT coalesce(json_agg(json_build_object(
+                   'model', r.model, 'credential', r.credential,
+                   'upstream_model', coalesce(r.upstream_model, r.model))
+                 ORDER BY r.model, r.position), '[]')
+        FROM api.ai_routes r WHERE r.workspace_id = %(workspace_id)s) AS routes;
 
 -- name: provider_credential
 SELECT app.provider_credential(%(workspace_id)s, %(provider)s) AS secret;
