@@ -9,6 +9,8 @@ Streams are retried up to their first event only; after that errors pass through
 from __future__ import annotations
 
 import dataclasses
+import threading
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import TypeVar
 
@@ -32,6 +34,9 @@ from sidecar.timing import Clock
 
 T = TypeVar("T")
 _CREDENTIAL = query("ai", "provider_credential")
+# A workspace's decrypted provider key is reused this long: a call must not pay a database
+# transaction for it, and a replaced key takes effect within the minute.
+CREDENTIAL_TTL = 60.0
 
 
 class Upstream:
@@ -43,16 +48,31 @@ class Upstream:
         self.breakers = breakers
         self._secrets = secrets
         self._attempts = attempts
+        self._keys: dict[tuple[object, str], tuple[float, str | None]] = {}
+        self._keys_lock = threading.Lock()
 
     def provider(self, caller: Caller, credential: str) -> Provider:
-        api_key: str | None = None
-        if self._secrets:  # without the key no workspace secret can be decrypted
-            with self._db.transaction(caller.role, secrets=True) as tx:
-                row = tx.one(
-                    _CREDENTIAL, {"workspace_id": caller.workspace_id, "provider": credential}
-                )
-            api_key = row["secret"] if row is not None else None
-        return registry.get_provider(credential, api_key=api_key)
+        # The fake provider has no key; without the secrets key none can be decrypted.
+        if credential == "fake" or not self._secrets:
+            return registry.get_provider(credential)
+        return registry.get_provider(credential, api_key=self._workspace_key(caller, credential))
+
+    def _workspace_key(self, caller: Caller, credential: str) -> str | None:
+        """The workspace's own key for `credential` (None: use the process's), cached briefly.
+
+        Only callers already allowed to run AI in the workspace get here (caller.py)."""
+        slot = (caller.workspace_id, credential)
+        now = time.monotonic()
+        with self._keys_lock:
+            cached = self._keys.get(slot)
+        if cached is not None and now - cached[0] < CREDENTIAL_TTL:
+            return cached[1]
+        with self._db.transaction(caller.role, secrets=True) as tx:
+            row = tx.one(_CREDENTIAL, {"workspace_id": caller.workspace_id, "provider": credential})
+        key = row["secret"] if row is not None else None
+        with self._keys_lock:
+            self._keys[slot] = (now, key)
+        return key
 
     def chat(
         self, clock: Clock, provider: Provider, credential: str, request: ChatRequest
