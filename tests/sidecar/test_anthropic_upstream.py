@@ -20,6 +20,7 @@ from tests.sidecar.upstream_fixtures import (
     ANTHROPIC_KEY,
     Loopback,
     serve_loopback,
+    settled_rows,
     upstream_sidecar,
 )
 
@@ -99,7 +100,7 @@ def test_upstream_error_event_reaches_the_client_in_band(
     (seen,) = loopback.received(MESSAGES_PATH)[before:]
     assert seen.headers["x-api-key"] == ANTHROPIC_KEY
     assert seen.body["model"] == "error" and seen.body["stream"] is True
-    rows = sql(
+    rows = settled_rows(
         upstream,
         "SELECT endpoint, provider, model, upstream_model, status, output_tokens > 0"
         " FROM api.ai_usage WHERE workspace_id = %s",
@@ -129,7 +130,7 @@ def test_the_sdk_raises_the_in_band_error(upstream: Sidecar, owner: Tenant) -> N
 def test_a_complete_stream_from_the_same_upstream_is_ok(upstream: Sidecar, owner: Tenant) -> None:
     names = [name for name, _ in stream(upstream, owner, "claude-ok")]
     assert names[0] == "message_start" and names[-1] == "message_stop"
-    rows = sql(
+    rows = settled_rows(
         upstream,
         "SELECT status, input_tokens, cached_input_tokens, output_tokens"
         " FROM api.ai_usage WHERE workspace_id = %s",

@@ -22,6 +22,7 @@ from tests.sidecar.upstream_fixtures import (
     OPENAI_KEY,
     Loopback,
     serve_loopback,
+    settled_rows,
     upstream_sidecar,
 )
 
@@ -79,6 +80,10 @@ def usage_rows(sidecar: Sidecar, tenant: Tenant) -> list[tuple[object, ...]]:
     return sql(sidecar, USAGE_COLUMNS, tenant.workspace_id)
 
 
+def streamed_usage_rows(sidecar: Sidecar, tenant: Tenant) -> list[tuple[object, ...]]:
+    return settled_rows(sidecar, USAGE_COLUMNS, tenant.workspace_id)
+
+
 def test_whole_chat_reaches_the_configured_endpoint(
     upstream: Sidecar, owner: Tenant, sdk: openai.OpenAI, loopback: Loopback
 ) -> None:
@@ -122,7 +127,7 @@ def test_stream_with_usage_gets_the_upstreams_counts(
     assert seen.headers["authorization"] == f"Bearer {OPENAI_KEY}"
     assert seen.body["stream"] is True
     assert seen.body["stream_options"] == {"include_usage": True}
-    assert usage_rows(upstream, owner) == [
+    assert streamed_usage_rows(upstream, owner) == [
         ("chat", "openai", "ok", "ok", *EXACT, "ok", False),
     ]
 
@@ -136,7 +141,7 @@ def test_stream_without_usage_still_asks_upstream_for_it(
     assert all(c.choices and c.usage is None for c in chunks)  # no usage chunk for the client
     (seen,) = loopback.received()[before:]
     assert seen.body["stream_options"] == {"include_usage": True}  # but the sidecar asked
-    assert usage_rows(upstream, owner) == [
+    assert streamed_usage_rows(upstream, owner) == [
         ("chat", "openai", "ok", "ok", *EXACT, "ok", False),
     ]
 

@@ -20,8 +20,14 @@ import pytest
 
 from taproot.database import Database
 from taproot.node_deps import ensure_node_packages
-from tests.sidecar.conftest import Sidecar, Tenant, make_tenant, sql
-from tests.sidecar.upstream_fixtures import OPENAI_KEY, Loopback, serve_loopback, upstream_sidecar
+from tests.sidecar.conftest import Sidecar, Tenant, make_tenant
+from tests.sidecar.upstream_fixtures import (
+    OPENAI_KEY,
+    Loopback,
+    serve_loopback,
+    settled_rows,
+    upstream_sidecar,
+)
 
 JS_DIR = Path(__file__).resolve().parents[1] / "gateway" / "js"
 SCRIPT = Path("ai") / "stream_chat.mjs"
@@ -95,7 +101,7 @@ def test_openai_node_streams_text_and_usage(
     (seen,) = loopback.received()[before:]
     assert seen.headers["authorization"] == f"Bearer {OPENAI_KEY}"
     assert seen.body["stream_options"] == {"include_usage": True}
-    rows = sql(
+    rows = settled_rows(
         upstream,
         "SELECT endpoint, provider, model, input_tokens, output_tokens, cached_input_tokens,"
         " reasoning_tokens, status, estimated FROM api.ai_usage WHERE workspace_id = %s",

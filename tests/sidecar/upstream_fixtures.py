@@ -21,8 +21,11 @@ import uvicorn
 
 from taproot.database import Database
 from tests.ai.upstream import Message, Receive, Recorded, Send, read_body, respond, route
-from tests.sidecar.conftest import Sidecar, start_sidecar, stop_process
+from tests.sidecar.conftest import Sidecar, sql, start_sidecar, stop_process
 
+# A stream's usage row is written after its last event reaches the client (the wire
+# layers settle the ledger in their `finally`), so a client can read the ledger before it.
+SETTLE_SECONDS = 5.0
 OPENAI_KEY = "sk-test"
 ANTHROPIC_KEY = "sk-ant-test"
 CHAT_PATH = "/openai/v1/chat/completions"
@@ -152,3 +155,11 @@ def upstream_sidecar(db: Database, loopback: Loopback, **extra: str) -> Iterator
         yield Sidecar(url, db, secret)
     finally:
         stop_process(proc)
+
+
+def settled_rows(sidecar: Sidecar, statement: str, *args: Any) -> list[tuple[Any, ...]]:
+    """`statement`'s rows once there are any (a streamed call's usage row lands just after)."""
+    deadline = time.monotonic() + SETTLE_SECONDS
+    while not (rows := sql(sidecar, statement, *args)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return rows
