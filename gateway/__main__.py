@@ -76,6 +76,11 @@ def main(argv: list[str] | None = None) -> int:
         proxy_headers=False,
         server_header=False,
         date_header=True,
+        # many long-lived streams (/realtime) and keep-alive clients with long think times;
+        # no limit_concurrency: uvicorn's 503 would make EventSource give up for good
+        timeout_keep_alive=75,
+        backlog=4096,
+        timeout_graceful_shutdown=10,
     )
     return 0
 

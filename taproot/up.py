@@ -85,7 +85,19 @@ def gateway_env(target: Target, settings: Settings, secret: str) -> dict[str, st
         "PGRST_SERVER_ROOT_PATH": "/api",
         "PGRST_SERVER_WORKERS": str(settings.gateway_workers),
         "TAPROOT_PROXY": f"/api/ai=http://{settings.sidecar_host}:{settings.sidecar_port}",
+        **REALTIME_ENV,
     }
+
+
+# GET /api/realtime (docs/realtime.md): Taproot's feed, topic check and channels.
+REALTIME_ENV = {
+    "PGRST_REALTIME_ENABLED": "true",
+    "PGRST_REALTIME_AUTHORIZE": "app.realtime_channels",
+    "PGRST_REALTIME_FEED": "app.realtime_feed",
+    "PGRST_REALTIME_ROLE": "service_role",
+    "PGRST_REALTIME_CHANNEL": "taproot_events",
+    "PGRST_REALTIME_DELTA_CHANNEL": "taproot_deltas",
+}
 
 
 def _wait_healthy(url: str, sup: Supervisor, timeout: float = 30.0) -> bool:
