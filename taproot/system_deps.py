@@ -59,6 +59,8 @@ def missing_packages(*, for_tests: bool) -> list[str]:
             missing.append(f"postgresql-{major}-pgtap")
         if shutil.which("pg_prove") is None:
             missing.append("libtap-parser-sourcehandler-pgtap-perl")
+        if shutil.which("chromium") is None:  # tests/realtime: a real browser's EventSource
+            missing.append("chromium")
     return missing
 
 
