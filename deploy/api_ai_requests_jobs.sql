@@ -1,5 +1,5 @@
 -- Deploy taproot:api_ai_requests_jobs to pg
--- requires: api_ai_requests, api_ai_requests_rls, api_run_prompt, app_defer_job
+-- requires: api_ai_requests, api_ai_requests_rls, api_run_prompt, app_defer_job, api_ai_routes
 -- Every queued AI request has exactly one Procrastinate job, created in the same
 -- transaction by the insert trigger (whichever path inserts: api.run_prompt, a POST on
 -- /ai_requests, the service role), so a rolled-back request leaves no job and a committed
@@ -89,14 +89,16 @@ CREATE TRIGGER ai_requests_finished_immutable BEFORE UPDATE ON api.ai_requests
 -- The worker's side. SQL functions, SECURITY DEFINER, executable by the worker only.
 CREATE FUNCTION app.claim_ai_request(p_request_id uuid, p_job_id bigint)
 RETURNS TABLE (attempt integer, workspace_id uuid, prompt_version_id uuid, template text,
-               variables jsonb, model text, params jsonb, inputs jsonb, requested_by uuid)
+               variables jsonb, model text, params jsonb, inputs jsonb, requested_by uuid,
+               routes jsonb)
 LANGUAGE sql
 VOLATILE
 SECURITY DEFINER
 SET search_path = ''
 AS $$
     -- queued → running, or running → running when an earlier attempt's worker died: either
-    -- way a new attempt number, which fences off whoever held the previous one.
+    -- way a new attempt number, which fences off whoever held the previous one. The model's
+    -- routes come along, so an attempt needs no second round trip to resolve them.
     WITH claimed AS (
         UPDATE api.ai_requests r
         SET status = 'running', attempts = r.attempts + 1,
@@ -105,7 +107,10 @@ AS $$
         RETURNING r.attempts, r.workspace_id, r.prompt_version_id, r.inputs, r.requested_by
     )
     SELECT c.attempts, c.workspace_id, c.prompt_version_id, v.template, v.variables, v.model,
-           v.params, c.inputs, c.requested_by
+           v.params, c.inputs, c.requested_by,
+           (SELECT coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_array(
+                        rt.credential, coalesce(rt.upstream_model, v.model)) ORDER BY rt.position), '[]')
+            FROM api.ai_routes rt WHERE rt.workspace_id = c.workspace_id AND rt.model = v.model)
     FROM claimed c JOIN api.prompt_versions v ON v.id = c.prompt_version_id
 $$;
 COMMENT ON FUNCTION app.claim_ai_request(uuid, bigint) IS

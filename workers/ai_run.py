@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import psycopg
+from procrastinate.exceptions import JobAborted
 from procrastinate.job_context import AbortReason
 from psycopg.types.json import Jsonb
 from psycopg_pool import AsyncConnectionPool
@@ -39,6 +40,9 @@ log = logging.getLogger("workers.ai")
 
 Pool = AsyncConnectionPool[psycopg.AsyncConnection[Any]]
 
+# A workspace's decrypted provider key is reused this long (a replaced key takes effect
+# within the minute).
+CREDENTIAL_TTL = 60.0
 # Parameters of a prompt version that are Taproot's, not the model's.
 _CONTROL_PARAMS = frozenset({"system", "cache"})
 
@@ -57,6 +61,7 @@ class Claim:
     model: str
     params: dict[str, Any]
     inputs: dict[str, Any]
+    routes: list[tuple[str, str]]  # (credential, upstream model) in fallback order
 
 
 @dataclass(frozen=True)
@@ -73,6 +78,7 @@ class Runner:
         self.strategy = strategy
         self.breakers = Breakers()
         self.sql = named_queries("workers", "requests")
+        self._keys: dict[tuple[str, str], tuple[float, str | None]] = {}
 
     async def run(
         self,
@@ -90,7 +96,10 @@ class Runner:
             if abort_reason() == AbortReason.SHUTDOWN:
                 # Put it back: Procrastinate retries jobs aborted by a shutdown at once.
                 await asyncio.shield(self._requeue_after_shutdown(pool, claim))
-            raise
+                raise
+            # Cancelled by its user (api.cancel_request): the request already says so. As
+            # JobAborted the job ends 'aborted'; a CancelledError would be offered a retry.
+            raise JobAborted(f"AI request {request_id} was cancelled") from None
 
     # --- stages ---------------------------------------------------------------------
     async def _claim(self, pool: Pool, request_id: str, job_id: int) -> Claim | None:
@@ -98,9 +107,20 @@ class Runner:
             row = await (await conn.execute(self.sql["claim"], (request_id, job_id))).fetchone()
         if row is None:
             return None
-        attempt, workspace_id, _version, template, variables, model, params, inputs, _by = row
+        attempt, workspace_id, _version, template, variables, model, params, inputs, _by, routes = (
+            row
+        )
+        chain = [(str(r[0]), str(r[1])) for r in routes] or [(registry.default_credential(), model)]
         return Claim(
-            request_id, attempt, str(workspace_id), template, variables, model, params, inputs
+            request_id,
+            attempt,
+            str(workspace_id),
+            template,
+            variables,
+            model,
+            params,
+            inputs,
+            chain,
         )
 
     async def _attempt(self, pool: Pool, claim: Claim) -> Outcome:
@@ -110,7 +130,7 @@ class Runner:
             return await self._fail(pool, claim, f"invalid prompt: {exc}")
         messages = prompt_messages(rendered, claim.params)
         params = {k: v for k, v in claim.params.items() if k not in _CONTROL_PARAMS}
-        routes = await self._routes(pool, claim)
+        routes = claim.routes
         key = None
         if cacheable(params, force=claim.params.get("cache") == "force"):
             # Own namespace: the sidecar caches wire-format answers under the same key function.
@@ -136,13 +156,6 @@ class Runner:
         return await self._succeed(
             pool, claim, response, reservation, key, cache_hit=False, latency_ms=latency_ms
         )
-
-    async def _routes(self, pool: Pool, claim: Claim) -> list[tuple[str, str]]:
-        async with pool.connection() as conn:
-            rows = await (
-                await conn.execute(self.sql["routes"], (claim.workspace_id, claim.model))
-            ).fetchall()
-        return [(r[0], r[1]) for r in rows] or [(registry.default_credential(), claim.model)]
 
     async def _cache_lookup(self, pool: Pool, claim: Claim, key: str) -> ChatResponse | None:
         async with pool.connection() as conn:
@@ -194,15 +207,23 @@ class Runner:
         raise last
 
     async def _credential(self, pool: Pool, claim: Claim, credential: str) -> str | None:
-        """The workspace's own key for this provider, when it stored one and we hold the key."""
+        """The workspace's own key for this provider, when it stored one and we hold the key.
+
+        Reused for CREDENTIAL_TTL: an attempt must not pay a transaction for it."""
         if credential == "fake" or not self.settings.secrets_key:
             return None
+        slot = (claim.workspace_id, credential)
+        cached = self._keys.get(slot)
+        if cached is not None and time.monotonic() - cached[0] < CREDENTIAL_TTL:
+            return cached[1]
         async with pool.connection() as conn, conn.transaction():
             await conn.execute(self.sql["set_secrets_key"], (self.settings.secrets_key,))
             row = await (
                 await conn.execute(self.sql["credential"], (claim.workspace_id, credential))
             ).fetchone()
-        return None if row is None else row[0]
+        key = None if row is None else row[0]
+        self._keys[slot] = (time.monotonic(), key)
+        return key
 
     async def _succeed(
         self,
@@ -240,7 +261,8 @@ class Runner:
                         ),
                     )
                 ).fetchone()
-                cost = row[0] if row else 0
+                assert row is not None
+                usage_id, cost = row
                 await conn.execute(
                     self.sql["finish"],
                     (
@@ -266,11 +288,13 @@ class Runner:
                             self.settings.cache_ttl,
                         ),
                     )
-        except psycopg.errors.RaiseException as exc:
+        except (psycopg.errors.RaiseException, psycopg.errors.UniqueViolation) as exc:
             if _stale(exc):
                 await self._release(pool, reservation)
                 return Outcome("superseded", _pg_message(exc))
             raise
+        async with pool.connection() as conn, conn.transaction():
+            await conn.execute(self.sql["settle"], (usage_id,))
         return Outcome("succeeded", "cache hit" if cache_hit else "")
 
     async def _provider_failure(self, pool: Pool, claim: Claim, exc: ProviderError) -> Outcome:
@@ -327,7 +351,11 @@ def _max_tokens(params: dict[str, Any], settings: WorkerSettings) -> int:
 
 
 def _stale(exc: psycopg.Error) -> bool:
-    return exc.sqlstate == "PT409"
+    """This attempt lost: no longer the request's current one (the fence), or the request
+    was already charged by the attempt that won (one usage row per request)."""
+    if exc.sqlstate == "PT409":
+        return True
+    return exc.sqlstate == "23505" and exc.diag.constraint_name == "ai_usage_request_id_key"
 
 
 def _pg_message(exc: psycopg.Error) -> str:

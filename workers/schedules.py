@@ -47,9 +47,12 @@ async def prune_events(context: JobContext, timestamp: int) -> int:
     return await _scalar(context, "prune_events", _config.event_retention_days)
 
 
-@app.periodic(cron=_config.prune_cache_cron, periodic_id="cache")
+@app.periodic(cron=_config.prune_cache_cron, periodic_id="cache")  # and the ledger's loose ends
 @app.task(name="maintenance.prune_cache", queue="maintenance", pass_context=True)
 async def prune_cache(context: JobContext, timestamp: int) -> int:
+    settled = await _scalar(context, "settle_pending")
+    if settled:
+        log.warning("settled %s usage rows whose caller stopped before settling", settled)
     released = await _scalar(context, "release_reservations")
     if released:
         log.warning("released %s expired budget reservations", released)

@@ -40,7 +40,7 @@ class WorkerSettings(BaseSettings):
     # Schedules (cron, with an optional sixth field for seconds) and retention.
     reaper_cron: str = Field(default="* * * * * */10", alias="TAPROOT_SCHEDULE_STALLED_JOBS")
     prune_events_cron: str = Field(default="17 * * * *", alias="TAPROOT_SCHEDULE_PRUNE_EVENTS")
-    prune_cache_cron: str = Field(default="*/5 * * * *", alias="TAPROOT_SCHEDULE_PRUNE_CACHE")
+    prune_cache_cron: str = Field(default="* * * * *", alias="TAPROOT_SCHEDULE_PRUNE_CACHE")
     rollup_cron: str = Field(default="7 * * * *", alias="TAPROOT_SCHEDULE_USAGE_ROLLUP")
     prune_jobs_cron: str = Field(default="37 3 * * *", alias="TAPROOT_SCHEDULE_PRUNE_JOBS")
     event_retention_days: int = Field(default=7, ge=1, alias="TAPROOT_EVENT_RETENTION_DAYS")

@@ -143,8 +143,10 @@ def sse(live: LiveStream, model: str, messages: list[JSON]) -> Iterator[bytes]:
                 if isinstance(exc, ProviderError)
                 else {"type": "error", "error": {"type": "api_error", "message": "internal error"}}
             )
+            live.close()  # billed before the client hears the end, so it can read the bill
             yield _event("error", body)
             return
+        live.close()
         yield _event("content_block_stop", {"type": "content_block_stop", "index": 0})
         yield _event(
             "message_delta",

@@ -20,6 +20,7 @@ from sidecar.errors import rate_limited
 
 _RESERVE = query("ai", "reserve_budget")
 _TAKE_RATE = query("ai", "take_api_key_rate")
+_SETTLE = query("ai", "settle_usage")
 _DEBIT_RATE = query("ai", "debit_api_key_tokens")
 _RELEASE = query("ai", "release_budget")
 _RECORD = query("ai", "record_usage")
@@ -108,4 +109,9 @@ def record(
         )
     assert row is not None
     usage_row = row["usage"]
-    return dict(json.loads(usage_row) if isinstance(usage_row, str) else usage_row)
+    recorded = dict(json.loads(usage_row) if isinstance(usage_row, str) else usage_row)
+    # The bill is durable now; the hot counters (today's usage, the reservation, the key's
+    # tokens) are settled in a transaction of their own that commits asynchronously.
+    with db.transaction(caller.role) as tx:
+        tx.one(_SETTLE, {"usage_id": recorded["id"]})
+    return recorded

@@ -108,8 +108,10 @@ def sse(live: LiveStream, model: str, include_usage: bool) -> Iterator[bytes]:
                 else:
                     reported = event.usage
         except Exception as exc:
+            live.close()  # billed before the client hears the end, so it can read the bill
             yield _event(_stream_error(exc))
         else:
+            live.close()
             if include_usage and reported is not None:
                 yield _event(
                     {

@@ -220,12 +220,8 @@ def test_cancelling_a_running_request_aborts_its_job(
     assert "abort_requested" in types
     time.sleep(1.0)  # a retry, if one was scheduled, would have started by now
     assert [e["type"] for e in job_events(jobs_db, job_id)].count("started") == 1
-    if job_status != "aborted":
-        pytest.xfail(
-            f"BUG workers/retry.py: a user-cancelled job ends {job_status!r}, not 'aborted' "
-            f"(events {types}): TaprootRetry offers a retry for every CancelledError, so "
-            "Procrastinate calls retry_job, which turns an abort-requested job into 'failed'"
-        )
+    # Not offered a retry (which would turn the abort-requested job into 'failed').
+    assert job_status == "aborted", types
 
 
 def test_a_rolled_back_run_prompt_leaves_no_job_and_a_committed_one_exactly_one(

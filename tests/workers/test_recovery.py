@@ -162,14 +162,13 @@ def test_a_frozen_worker_that_comes_back_late_changes_nothing(
     assert _usage_daily(jobs_db, tenant)["requests"] == 1
     assert frozen.alive()
 
-    left = reservations(jobs_db, request_id)
-    if left or "UniqueViolation" in frozen.output():
-        pytest.xfail(
-            "BUG workers/ai_run.py Runner._succeed: the late attempt records usage before the "
-            "fenced finish, hits ai_usage_request_id_key (23505, not PT409), and so neither "
-            f"treats itself as superseded nor releases its reservation ({len(left)} left "
-            f"holding {sum(r['tokens'] for r in left)} tokens until expiry)"
-        )
+    # The late attempt knows it lost (the request was charged by the winner: one usage row
+    # per request) and gives its reservation back instead of holding it until expiry.
+    assert reservations(jobs_db, request_id) == []
+    assert "UniqueViolation" not in frozen.output()
+    assert f"ai.run_request[{job_id}](request_id='{request_id}') ended with status: Success" in (
+        frozen.output()
+    )
 
 
 def test_sigterm_during_a_long_job_requeues_it_for_the_next_worker(

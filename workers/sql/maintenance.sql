@@ -6,6 +6,9 @@ SELECT app.prune_events(make_interval(days => %s));
 -- name: prune_cache
 SELECT app.cache_prune();
 
+-- name: settle_pending
+SELECT app.settle_pending_usage();
+
 -- name: release_reservations
 SELECT app.release_expired_reservations();
 

@@ -2,11 +2,9 @@
 -- role worker, procrastinate first on search_path; every name here is qualified.
 
 -- name: claim
-SELECT attempt, workspace_id, prompt_version_id, template, variables, model, params, inputs, requested_by
+SELECT attempt, workspace_id, prompt_version_id, template, variables, model, params, inputs,
+       requested_by, routes
 FROM app.claim_ai_request(%s, %s);
-
--- name: routes
-SELECT credential, upstream_model FROM api.ai_route(%s, %s) ORDER BY position;
 
 -- name: set_secrets_key
 SELECT set_config('app.secrets_key', %s, true);
@@ -27,7 +25,13 @@ SELECT app.reserve_budget(%s, NULL, %s, %s);
 SELECT app.release_budget(%s);
 
 -- name: record_usage
-SELECT cost FROM app.record_ai_usage(%s, %s, %s, 'job', %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s);
+SELECT id, cost FROM app.record_ai_usage(%s, %s, %s, 'job', %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s);
+
+-- name: settle
+-- After the ledger row committed: the counters (today's usage, the reservation) in a
+-- transaction of their own that commits asynchronously; the periodic job settles what a
+-- crash left unsettled.
+SELECT app.settle_ai_usage(%s);
 
 -- name: finish
 SELECT status FROM app.finish_ai_request(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s);

@@ -44,6 +44,10 @@ FROM app.record_ai_usage(
     %(model)s, %(upstream_model)s, %(input)s, %(output)s, %(cached_input)s, %(cache_write)s,
     %(reasoning)s, %(cache_hit)s, %(estimated)s, %(status)s, %(latency_ms)s) AS u;
 
+-- name: settle_usage
+-- After the ledger row committed: counters and reservation, committed asynchronously.
+SELECT app.settle_ai_usage(%(usage_id)s);
+
 -- name: cache_lookup
 SELECT app.cache_lookup(%(workspace_id)s, %(key)s) AS response;
 
