@@ -4,8 +4,19 @@
 -- may spend against the workspace's daily quota and the API key's lifetime budget, each in
 -- ONE conditional UPDATE (the row lock serializes concurrent reservations, and the WHERE
 -- clause is re-checked on the locked row, so together they never pass a limit). The call
--- then settles the reservation with its real usage (app.record_ai_usage) or releases it;
--- a crashed caller's reservation expires and app.release_expired_reservations() frees it.
+-- then settles the reservation with its real usage (app.settle_ai_usage, after the ledger row
+-- is committed: see api_ai_usage) or releases it; a crashed caller's reservation expires and
+-- app.release_expired_reservations() frees it.
+--
+-- Hot rows and commits. A workspace's usage_daily row for today (and a busy API key's row) is
+-- locked by every call; a row lock lasts until COMMIT, and a synchronous COMMIT waits for the
+-- WAL flush, so one workspace would get at most 1 / (flush time) reservations a second. Every
+-- transaction that locks those rows therefore commits asynchronously (app.commit_asynchronously):
+-- its locks are released as soon as the commit record is in the WAL buffers, microseconds, not
+-- after the disk flush. What a crash can lose is only such a whole transaction (the WAL is
+-- replayed in order: the lost ones are the last few hundred milliseconds), never part of one,
+-- and never the bill: the ledger row (api.ai_usage) is written by a synchronous transaction
+-- of its own.
 BEGIN;
 
 ALTER TABLE api.usage_daily
@@ -71,6 +82,25 @@ $$;
 COMMENT ON FUNCTION app.check_token_quota(uuid) IS
     'Raise PT429 (HTTP 429) when the workspace''s tokens used and reserved today reach its quota';
 
+-- Let the calling transaction commit without waiting for the WAL flush. Only for transactions
+-- that lock hot counters and whose loss in a crash is harmless (see each caller). Never in the
+-- transaction that writes the ledger: app.record_ai_usage marks its transaction
+-- (app.ai_ledger_written = on) and this then keeps the synchronous commit.
+CREATE FUNCTION app.commit_asynchronously()
+RETURNS void
+LANGUAGE plpgsql
+VOLATILE
+SET search_path = ''
+AS $$
+BEGIN
+    IF pg_catalog.current_setting('app.ai_ledger_written', true) IS DISTINCT FROM 'on' THEN
+        PERFORM pg_catalog.set_config('synchronous_commit', 'off', true);
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION app.commit_asynchronously() IS
+    'SET LOCAL synchronous_commit = off, unless this transaction wrote the AI usage ledger (which stays durable)';
+
 CREATE FUNCTION app.reserve_budget(p_workspace_id uuid, p_api_key_id uuid, p_tokens bigint,
                                    p_request_id uuid DEFAULT NULL,
                                    p_ttl interval DEFAULT '15 minutes')
@@ -88,6 +118,15 @@ DECLARE
     budget   bigint;
     reserved uuid;
 BEGIN
+    -- The reservation's transaction commits asynchronously: it holds today's usage_daily row
+    -- (and the key's row) only for microseconds instead of across a WAL flush. Safe: a crash
+    -- can only lose the reservation row together with its tokens_reserved increments (one
+    -- transaction, replayed or lost as a whole), so nothing is held that no reservation
+    -- accounts for; the caller whose reservation was lost still records its call (the ledger
+    -- is durable) and the settlement finds no reservation to release. Any reservation that
+    -- is never settled expires and app.release_expired_reservations() frees it. Call it in
+    -- a transaction of its own: the whole transaction commits this way.
+    PERFORM app.commit_asynchronously();
     PERFORM app.check_may_run_ai(p_workspace_id);
     IF app.current_api_key_id() IS NOT NULL AND key_id <> app.current_api_key_id() THEN
         RAISE EXCEPTION 'a call made with an API key reserves on that key''s budget only'
@@ -183,6 +222,9 @@ AS $$
 DECLARE
     r app.budget_reservations;
 BEGIN
+    -- Asynchronous commit (it unholds on the hot rows): a release lost in a crash leaves the
+    -- reservation in place until it expires, which only holds tokens a little longer.
+    PERFORM app.commit_asynchronously();
     SELECT * INTO r FROM app.budget_reservations WHERE id = p_reservation_id;
     IF NOT FOUND THEN
         RETURN;  -- already released, settled or expired
@@ -208,6 +250,10 @@ AS $$
 DECLARE
     released integer;
 BEGIN
+    -- Asynchronous commit, like every writer of the hot rows: a lost run is simply redone by
+    -- the next one. (Change api_ai_usage replaces this function to settle first the billed
+    -- calls whose reservation expired.)
+    PERFORM app.commit_asynchronously();
     WITH gone AS (
         DELETE FROM app.budget_reservations r
         WHERE r.id IN (SELECT e.id FROM app.budget_reservations e

@@ -91,9 +91,14 @@ AS $$
 DECLARE
     n integer;
 BEGIN
+    -- Past days only: today's row is fed by the settlements as calls happen.
     IF p_day >= (pg_catalog.now() AT TIME ZONE 'UTC')::date THEN
         RETURN 0;
     END IF;
+    -- Recount the ledger rows already settled, with the day's settlements held off meanwhile
+    -- (app.lock_usage_day): a settlement either committed before (counted here) or runs
+    -- after (its row still pending, not counted here: it adds itself), never in between.
+    PERFORM app.lock_usage_day(p_day, true);
     INSERT INTO api.usage_daily AS d (workspace_id, day, requests, tokens_in, tokens_out, cost, cache_hits)
     SELECT u.workspace_id, p_day, pg_catalog.count(*),
            coalesce(pg_catalog.sum(u.input_tokens) FILTER (WHERE NOT u.cache_hit), 0),
@@ -102,6 +107,7 @@ BEGIN
     FROM api.ai_usage u
     JOIN api.workspaces w ON w.id = u.workspace_id
     WHERE (u.created_at AT TIME ZONE 'UTC')::date = p_day
+      AND NOT EXISTS (SELECT 1 FROM app.ai_usage_pending p WHERE p.usage_id = u.id)
     GROUP BY u.workspace_id
     ON CONFLICT (workspace_id, day) DO UPDATE
     SET requests = EXCLUDED.requests, tokens_in = EXCLUDED.tokens_in, tokens_out = EXCLUDED.tokens_out,
@@ -113,7 +119,8 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION app.rollup_usage(date) IS
-    'Recompute a past UTC day of api.usage_daily from the api.ai_usage ledger; returns the rows corrected';
+    'Recompute a past UTC day of api.usage_daily from the settled rows of the api.ai_usage ledger (pending ones '
+    'add themselves when settled); returns the rows corrected';
 GRANT EXECUTE ON FUNCTION app.rollup_usage(date) TO worker;
 
 COMMIT;

@@ -5,6 +5,7 @@ DROP FUNCTION app.release_expired_reservations();
 DROP FUNCTION app.release_budget(uuid);
 DROP FUNCTION app.unhold_reservation(uuid, date, uuid, bigint);
 DROP FUNCTION app.reserve_budget(uuid, uuid, bigint, uuid, interval);
+DROP FUNCTION app.commit_asynchronously();
 DROP TABLE app.budget_reservations;
 
 -- app.check_token_quota as api_usage_daily defined it.

@@ -69,8 +69,10 @@ SELECT ok((SELECT finished_at IS NOT NULL FROM api.ai_requests WHERE id = tests.
 SELECT is((SELECT count(*) FROM api.usage_daily WHERE workspace_id = tests.uid('workspace_a')), 0::bigint,
           'requests and their token columns no longer count as usage');
 SELECT tests.authenticate_as('worker');
-SELECT app.record_ai_usage(tests.uid('workspace_a'), tests.uid('request_a1'), NULL, 'job', 'openai', 'gpt-4o-mini',
-                           'gpt-4o-mini', 120, 30, 0, 0, 0, false, false, 'ok', 800);
+-- Record, then settle (into usage_daily), as the callers do.
+SELECT app.settle_ai_usage(u.id)
+FROM app.record_ai_usage(tests.uid('workspace_a'), tests.uid('request_a1'), NULL, 'job', 'openai', 'gpt-4o-mini',
+                         'gpt-4o-mini', 120, 30, 0, 0, 0, false, false, 'ok', 800) u;
 SELECT tests.clear_authentication();
 SELECT is((SELECT (requests, tokens_in, tokens_out, cost)::text FROM api.usage_daily
            WHERE workspace_id = tests.uid('workspace_a')), '(1,120,30,0.000036)',

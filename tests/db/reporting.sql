@@ -5,8 +5,10 @@ SELECT plan(24);
 SELECT tests.make_world();
 SELECT auth.set_password(tests.uid('member_a'), 'a long password');
 UPDATE api.ai_requests SET status = 'running' WHERE id = tests.uid('request_a1');
-SELECT app.record_ai_usage(tests.uid('workspace_a'), tests.uid('request_a1'), NULL, 'job', 'openai', 'gpt-4o',
-                           'gpt-4o', 10, 5, 0, 0, 0, false, false, 'ok', 100);
+-- Record, then settle (into usage_daily), as the callers do.
+SELECT app.settle_ai_usage(u.id)
+FROM app.record_ai_usage(tests.uid('workspace_a'), tests.uid('request_a1'), NULL, 'job', 'openai', 'gpt-4o',
+                         'gpt-4o', 10, 5, 0, 0, 0, false, false, 'ok', 100) u;
 UPDATE api.ai_requests SET status = 'succeeded', result = 'ok', tokens_in = 10, tokens_out = 5, cost = 0.01
 WHERE id = tests.uid('request_a1');
 INSERT INTO app.audit_log (actor_id, actor_role, action) VALUES (tests.uid('owner_b'), 'authenticated', 'auth.login');
