@@ -192,6 +192,7 @@ class Gateway:
 
 def start_gateway(db: Database, log_dir: Path, *, timeout: float = 30.0) -> Gateway:
     """`python -m gateway` with the PGRST_* settings `taproot up` uses."""
+    from taproot.up import REALTIME_ENV
     from tests.conftest import AUTHENTICATOR_PASSWORD
 
     with db.connect() as conn:
@@ -211,6 +212,7 @@ def start_gateway(db: Database, log_dir: Path, *, timeout: float = 30.0) -> Gate
         "PGRST_SERVER_ROOT_PATH": "/api",
         "PGRST_SERVER_WORKERS": "1",
         "PGRST_LOG_LEVEL": "error",
+        **REALTIME_ENV,
     }
     process = _spawn("gateway", [sys.executable, "-m", "gateway"], env, log_dir)
     gateway = Gateway(process, f"http://127.0.0.1:{port}/api")

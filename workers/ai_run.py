@@ -1,7 +1,8 @@
 """One attempt of an AI request, from claim to a committed outcome.
 
 claim (a new attempt number: the fence) → render the prompt → cache → reserve the budget
-→ provider call (routes in order) → one transaction: usage row, result, status. The
+→ provider call (routes in order; streamed, its partial output published to real-time
+subscribers as it arrives) → one transaction: usage row, result, status. The
 status trigger emits the request's events. A retryable failure records when the next
 attempt runs and raises RetryLater for Procrastinate; a permanent one records a readable
 error. Whoever lost the fence (cancelled, or retried elsewhere after this worker stalled)
@@ -33,6 +34,7 @@ from ai.templates import TemplateError, prompt_messages, render
 from ai.tokens import count_message_tokens
 from ai.types import ChatRequest, ChatResponse, Usage
 from taproot.sqlfiles import named_queries
+from workers.progress import DeltaPublisher, collect
 from workers.retry import RetryLater, TaprootRetry
 from workers.settings import WorkerSettings
 
@@ -196,8 +198,11 @@ class Runner:
             api_key = await self._credential(pool, claim, credential)
             provider = self.breakers.guard(registry.get_provider(credential, api_key), credential)
             request = ChatRequest(upstream_model, messages, params, attempt=claim.attempt)
+            publisher = DeltaPublisher(pool, claim.request_id)
             try:
-                return await provider.chat(request)
+                return await collect(
+                    provider.stream_chat(request), request, provider.name, publisher
+                )
             except ProviderError as exc:
                 if not (exc.retryable or exc.kind is ErrorKind.AUTH):
                     raise

@@ -78,8 +78,9 @@ BEGIN
     SET status = 'succeeded', result = '- Q3 revenue up 12%', tokens_in = 24, tokens_out = 8,
         cost = 0.000064
     WHERE id = sample_request;
-    -- Its usage, recorded in the ledger as the worker does (usage_daily is fed from there).
-    PERFORM app.record_ai_usage(demo_workspace, sample_request, NULL, 'job', 'fake', 'demo-model', 'demo-model',
-                                24, 8, 0, 0, 0, false, false, 'ok', 850);
+    -- Its usage, recorded in the ledger and settled into usage_daily, as the worker does.
+    PERFORM app.settle_ai_usage((app.record_ai_usage(demo_workspace, sample_request, NULL, 'job', 'fake',
+                                                     'demo-model', 'demo-model', 24, 8, 0, 0, 0, false,
+                                                     false, 'ok', 850)).id);
 END
 $seed$;
