@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
+import psycopg.sql
 
 from bench.harness import AUTHENTICATOR_PASSWORD, machine
 from taproot import ROOT, system_deps
@@ -177,15 +178,18 @@ class Burst:
 
 
 def _latencies(b: Bench, prompt: uuid.UUID, start: str, end: str) -> tuple[float, float]:
-    [row] = rows(
-        b.db,
-        f"SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY ms) AS p50,"  # noqa: S608
-        f" percentile_cont(0.99) WITHIN GROUP (ORDER BY ms) AS p99 FROM ("
-        f" SELECT extract(epoch FROM r.{end} - r.{start}) * 1000 AS ms FROM api.ai_requests r"
-        " JOIN api.prompt_versions v ON v.id = r.prompt_version_id WHERE v.prompt_id = %s) s",
-        prompt,
-    )
-    return float(row["p50"]), float(row["p99"])
+    query = psycopg.sql.SQL(
+        "SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY ms) AS p50,"
+        " percentile_cont(0.99) WITHIN GROUP (ORDER BY ms) AS p99 FROM ("
+        " SELECT extract(epoch FROM r.{end} - r.{start}) * 1000 AS ms FROM api.ai_requests r"
+        " JOIN api.prompt_versions v ON v.id = r.prompt_version_id WHERE v.prompt_id = %s) s"
+    ).format(end=psycopg.sql.Identifier(end), start=psycopg.sql.Identifier(start))
+    with b.db.connect() as conn:
+        row = conn.execute(query, (prompt,)).fetchone()
+    assert row is not None
+    p50, p99 = row
+    assert isinstance(p50, float) and isinstance(p99, float)
+    return p50, p99
 
 
 def ai_burst(b: Bench, count: int, params: dict[str, Any]) -> Burst:
