@@ -20,8 +20,8 @@ from __future__ import annotations
 import argparse
 import datetime
 import json
+import math
 import os
-import pickle
 import shutil
 import signal
 import subprocess
@@ -31,11 +31,12 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import jwt
+import psycopg.sql
 import requests
 
 from bench.harness import ensure_tools, machine
@@ -54,7 +55,7 @@ STREAMS = 500
 STREAM_INTERVAL_MS = 20
 STREAM_TOKENS = 51  # "[fake] " + 49 words: 50 content chunks
 LOADGEN_CPU = "1"
-LAST = Path(tempfile.gettempdir()) / "taproot-bench-ai-last.pickle"
+LAST = Path(tempfile.gettempdir()) / "taproot-bench-ai-last.json"
 SPREAD = 64  # workspaces in the "spread" runs
 TICK = os.sysconf("SC_CLK_TCK")
 
@@ -144,7 +145,7 @@ def _wait(url: str, proc: subprocess.Popen[bytes], timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(f"{proc.args} exited with {proc.returncode}")
+            raise RuntimeError(f"{proc.args!r} exited with {proc.returncode}")
         try:
             if requests.get(url, timeout=1).status_code == 200:
                 return
@@ -275,30 +276,38 @@ def stack() -> Iterator[Stack]:
 # -- statements per request ---------------------------------------------------------------
 
 
-def _pgss(conn: Any) -> str:
+Conn = psycopg.Connection[tuple[object, ...]]
+
+
+def _pgss(conn: Conn) -> psycopg.sql.Identifier:
+    """The schema pg_stat_statements was created in, as an identifier to compose with."""
     row = conn.execute(
         "SELECT extnamespace::regnamespace::text FROM pg_extension"
         " WHERE extname = 'pg_stat_statements'"
     ).fetchone()
-    return str(row[0])
+    assert row is not None, "pg_stat_statements is not installed"
+    return psycopg.sql.Identifier(str(row[0]))
 
 
 def reset_statements(s: Stack) -> None:
     with s.admin.connect() as conn:
-        conn.execute(f"SELECT {_pgss(conn)}.pg_stat_statements_reset()")
+        reset = psycopg.sql.SQL("SELECT {}.pg_stat_statements_reset()")
+        conn.execute(reset.format(_pgss(conn)))
 
 
 def statements(s: Stack) -> list[tuple[str, int, float]]:
     """(query, calls, total ms) of what authenticator ran since the reset."""
     with s.admin.connect() as conn:
-        rows = conn.execute(
+        query = psycopg.sql.SQL(
             "SELECT regexp_replace(query, '\\s+', ' ', 'g'), calls, total_exec_time"
-            f" FROM {_pgss(conn)}.pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid"
+            " FROM {}.pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid"
             " JOIN pg_roles r ON r.oid = s.userid"
             " WHERE d.datname = current_database() AND r.rolname <> current_user"
             " ORDER BY total_exec_time DESC"
-        ).fetchall()
-    return [(str(q), int(c), float(t)) for q, c, t in rows]
+        ).format(_pgss(conn))
+        rows = conn.execute(query).fetchall()
+    # calls is bigint and total_exec_time double precision: psycopg gives int and float
+    return [(str(q), cast(int, c), cast(float, t)) for q, c, t in rows]
 
 
 class WaitSampler:
@@ -359,11 +368,15 @@ class OpenLoop:
     waits: list[tuple[str, float]] = field(default_factory=list)
 
 
+# a profiled run, py-spy's (function, samples) most first, and the sample count
+Profile = tuple[OpenLoop | None, list[tuple[str, int]], int]
+
+
 def _pct(values: list[float], p: float) -> float:
     ordered = sorted(values)
     if not ordered:
         return float("nan")
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
 _last_children_cpu = [0.0]
@@ -500,12 +513,12 @@ def _py_spy() -> str | None:
     found = shutil.which("py-spy")
     if found:
         return found
-    for candidate in sorted(Path("/tmp").glob("*/bin/py-spy")):
+    for candidate in sorted(Path(tempfile.gettempdir()).glob("*/bin/py-spy")):
         return str(candidate)
     return None
 
 
-def profile(s: Stack, seconds: int) -> tuple[OpenLoop | None, list[tuple[str, int]], int]:
+def profile(s: Stack, seconds: int) -> Profile:
     """py-spy (from /tmp, never a project dependency) on one sidecar worker under the
     spread-workspace open loop: (the run, top leaf-inclusive frames, samples)."""
     spy = _py_spy()
@@ -579,14 +592,14 @@ def main() -> None:
     args = parser.parse_args()
     out = HERE / "reports" / "ai.md"
     if args.render:
-        opens_, streamed_, prof_, saved = pickle.loads(LAST.read_bytes())
+        opens_, streamed_, prof_, saved = _load(LAST.read_text())
         out.write_text(report(opens_, streamed_, prof_, saved))
         print(f"wrote {out}")
         return
     ensure_tools()
     opens: list[OpenLoop] = []
     streamed: list[Streams] = []
-    prof: tuple[OpenLoop | None, list[tuple[str, int]], int] = (None, [], 0)
+    prof: Profile = (None, [], 0)
     with stack() as s:
         _warm(s)
         for port, path in ((s.sidecar_port, "direct"), (s.gateway_port, "gateway")):
@@ -599,9 +612,54 @@ def main() -> None:
                     print(_brief(streamed[-1]), file=sys.stderr)
         if not args.no_profile and args.only in (None, "chat"):
             prof = profile(s, 20)
-    LAST.write_bytes(pickle.dumps((opens, streamed, prof, argparse.Namespace(**vars(args)))))
+    LAST.write_text(_dump(opens, streamed, prof, args))
     out.write_text(report(opens, streamed, prof, args))
     print(f"wrote {out}")
+
+
+def _dump(
+    opens: list[OpenLoop], streamed: list[Streams], prof: Profile, args: argparse.Namespace
+) -> str:
+    """The results as JSON, for `--render` (NaN percentiles are written as NaN)."""
+    return json.dumps(
+        {
+            "opens": [asdict(r) for r in opens],
+            "streamed": [asdict(x) for x in streamed],
+            "profile": {
+                "run": asdict(prof[0]) if prof[0] is not None else None,
+                "frames": prof[1],
+                "samples": prof[2],
+            },
+            "args": vars(args),
+        }
+    )
+
+
+def _open_loop(data: dict[str, Any]) -> OpenLoop:
+    return OpenLoop(
+        **{
+            **data,
+            "statements": [(str(q), int(c), float(t)) for q, c, t in data["statements"]],
+            "waits": [(str(k), float(v)) for k, v in data["waits"]],
+        }
+    )
+
+
+def _load(text: str) -> tuple[list[OpenLoop], list[Streams], Profile, argparse.Namespace]:
+    data = json.loads(text)
+    streamed = [
+        Streams(**{**x, "waits": [(str(k), float(v)) for k, v in x["waits"]]})
+        for x in data["streamed"]
+    ]
+    prof = data["profile"]
+    run = _open_loop(prof["run"]) if prof["run"] is not None else None
+    frames = [(str(name), int(n)) for name, n in prof["frames"]]
+    return (
+        [_open_loop(r) for r in data["opens"]],
+        streamed,
+        (run, frames, int(prof["samples"])),
+        argparse.Namespace(**data["args"]),
+    )
 
 
 def _brief(run: OpenLoop | Streams) -> str:
@@ -611,8 +669,8 @@ def _brief(run: OpenLoop | Streams) -> str:
 
 
 def _ms(value: float | None) -> str:
-    if value is None or value != value:
-        return "–"
+    if value is None or math.isnan(value):
+        return "-"
     return f"{value:.1f}"
 
 
@@ -645,7 +703,7 @@ def _per_request(run: OpenLoop) -> list[str]:
 def report(
     opens: list[OpenLoop],
     streamed: list[Streams],
-    prof: tuple[OpenLoop | None, list[tuple[str, int]], int],
+    prof: Profile,
     args: Any,
 ) -> str:
     now = datetime.datetime.now(datetime.UTC)
@@ -674,10 +732,12 @@ def report(
         " per request, to show what the same code costs when that row is not shared (see"
         " 'Where the time goes').",
         "",
-        f"## 1. Non-streamed, open loop, {RATE} requests/s offered, fake_latency_ms {FAKE_LATENCY_MS}",
+        f"## 1. Non-streamed, open loop, {RATE} requests/s offered,"
+        f" fake_latency_ms {FAKE_LATENCY_MS}",
         "",
         f"wrk (1 thread, {CONNECTIONS} keep-alive connections, bench/ai_open_loop.lua): after"
-        f" each answer a connection waits an exponential gap (mean {CONNECTIONS / RATE * 1000 - FAKE_LATENCY_MS:.0f} ms),"
+        " each answer a connection waits an exponential gap (mean"
+        f" {CONNECTIONS / RATE * 1000 - FAKE_LATENCY_MS:.0f} ms),"
         f" so arrivals are near-Poisson at {RATE}/s while latency stays small beside the gap"
         " (when the server is slow the offered rate falls: see 'achieved'). Each connection's"
         " first request is a GET /api/ai/health so that the connections do not fire a burst of"
@@ -728,13 +788,14 @@ def report(
         "|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---|",
     ]
     for x in streamed:
-        r = x.result
-        ttft50 = r["ttft_p50"] - FAKE_LATENCY_MS if r["ttft_p50"] is not None else None
-        ttft99 = r["ttft_p99"] - FAKE_LATENCY_MS if r["ttft_p99"] is not None else None
+        res = x.result
+        ttft50 = res["ttft_p50"] - FAKE_LATENCY_MS if res["ttft_p50"] is not None else None
+        ttft99 = res["ttft_p99"] - FAKE_LATENCY_MS if res["ttft_p99"] is not None else None
         lines.append(
-            f"| {x.path} | {x.workspaces} | {r['completed']:,} of {r['started']:,} started |"
-            f" {_errors(r['errors'])} | {_ms(ttft50)} | {_ms(ttft99)} | {_ms(r['header_p50'])} |"
-            f" {_ms(r['gap_p50'])} | {_ms(r['gap_p99'])} | {_ms(r['total_p50'])} |"
+            f"| {x.path} | {x.workspaces} | {res['completed']:,} of {res['started']:,} started |"
+            f" {_errors(res['errors'])} | {_ms(ttft50)} | {_ms(ttft99)} |"
+            f" {_ms(res['header_p50'])} | {_ms(res['gap_p50'])} | {_ms(res['gap_p99'])} |"
+            f" {_ms(res['total_p50'])} |"
             f" {_cores(x.cpu, x.loadgen_cpu)} |"
         )
     lines += [
@@ -771,9 +832,10 @@ def report(
         "| run | states |",
         "|---|---|",
     ]
-    for run in [*opens, *streamed]:
+    runs: list[OpenLoop | Streams] = [*opens, *streamed]
+    for run in runs:
         kind = "chat" if isinstance(run, OpenLoop) else "streams"
-        states = ", ".join(f"{k} {v:.2f}" for k, v in run.waits[:6]) or "–"
+        states = ", ".join(f"{k} {v:.2f}" for k, v in run.waits[:6]) or "-"
         lines.append(f"| {kind} {run.path} {run.workspaces} ws | {states} |")
     lines.append("")
     prun, frames, samples = prof

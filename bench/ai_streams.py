@@ -16,6 +16,7 @@ import json
 import random
 import sys
 import time
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -53,7 +54,9 @@ async def _read_head(reader: asyncio.StreamReader) -> tuple[int, dict[str, str]]
     return status, headers
 
 
-async def _body_pieces(reader: asyncio.StreamReader, headers: dict[str, str]):  # type: ignore[no-untyped-def]
+async def _body_pieces(
+    reader: asyncio.StreamReader, headers: dict[str, str]
+) -> AsyncIterator[bytes]:
     if headers.get("transfer-encoding", "").lower() == "chunked":
         while True:
             size_line = await reader.readuntil(b"\r\n")
@@ -73,6 +76,35 @@ async def _body_pieces(reader: asyncio.StreamReader, headers: dict[str, str]):  
             yield data
 
 
+@dataclass
+class Events:
+    """The SSE events of one stream as its body arrives: first-event time, content gaps."""
+
+    buffer: bytes = b""
+    first: float | None = None
+    last_content: float | None = None
+    gaps: list[float] = field(default_factory=list)
+    chunks: int = 0
+    done: bool = False
+    failed: bool = False
+
+    def feed(self, piece: bytes, now: float) -> None:
+        self.buffer += piece
+        while b"\n\n" in self.buffer:
+            event, self.buffer = self.buffer.split(b"\n\n", 1)
+            if self.first is None:
+                self.first = now
+            if event == b"data: [DONE]":
+                self.done = True
+            elif b'"error"' in event[:16]:
+                self.failed = True
+            elif CONTENT in event:
+                self.chunks += 1
+                if self.last_content is not None:
+                    self.gaps.append((now - self.last_content) * 1000)
+                self.last_content = now
+
+
 async def _one(cfg: dict[str, Any], conn: list[Any], tally: Tally) -> None:
     if conn[0] is None:
         conn[0], conn[1] = await asyncio.open_connection(cfg["host"], cfg["port"])
@@ -86,41 +118,21 @@ async def _one(cfg: dict[str, Any], conn: list[Any], tally: Tally) -> None:
         raise Broken(f"http {status}")
     if "x-taproot-overhead-ms" in headers:
         tally.header_ms.append(float(headers["x-taproot-overhead-ms"]))
-    buffer = b""
-    first: float | None = None
-    last_content: float | None = None
-    gaps: list[float] = []
-    chunks = 0
-    done = False
-    failed = False
+    events = Events()
     async for piece in _body_pieces(reader, headers):
-        now = time.perf_counter()
-        buffer += piece
-        while b"\n\n" in buffer:
-            event, buffer = buffer.split(b"\n\n", 1)
-            if first is None:
-                first = now
-            if event == b"data: [DONE]":
-                done = True
-            elif b'"error"' in event[:16]:
-                failed = True
-            elif CONTENT in event:
-                chunks += 1
-                if last_content is not None:
-                    gaps.append((now - last_content) * 1000)
-                last_content = now
+        events.feed(piece, time.perf_counter())
     end = time.perf_counter()
     if headers.get("connection", "").lower() == "close":
         writer.close()
         conn[0] = conn[1] = None
-    if failed:
+    if events.failed:
         raise Broken("in-band error event")
-    if not done or first is None:
+    if not events.done or events.first is None:
         raise Broken("stream ended without [DONE]")
-    tally.ttft_ms.append((first - sent) * 1000)
+    tally.ttft_ms.append((events.first - sent) * 1000)
     tally.total_ms.append((end - sent) * 1000)
-    tally.gaps_ms.extend(gaps)
-    tally.chunks.append(chunks)
+    tally.gaps_ms.extend(events.gaps)
+    tally.chunks.append(events.chunks)
     tally.completed += 1
 
 
@@ -132,10 +144,10 @@ async def _worker(index: int, cfg: dict[str, Any], tally: Tally, deadline: float
         try:
             await asyncio.wait_for(_one(cfg, conn, tally), cfg["timeout"])
         except (
+            TimeoutError,
             Broken,
             OSError,
             asyncio.IncompleteReadError,
-            asyncio.TimeoutError,
             asyncio.LimitOverrunError,
             ValueError,
         ) as exc:
@@ -153,7 +165,7 @@ def _pct(values: list[float], p: float) -> float | None:
     if not values:
         return None
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
 async def _main(cfg: dict[str, Any]) -> dict[str, Any]:
