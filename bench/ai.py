@@ -700,6 +700,72 @@ def _per_request(run: OpenLoop) -> list[str]:
     return lines
 
 
+# The previous report (commit d92c305, run 2026-12-01 18:48 UTC, before the asynchronous
+# settlement and the sidecar's round-trip cuts), for the before -> after table.
+PREVIOUS = "d92c305 (2026-12-01 18:48 UTC)"
+PREVIOUS_OPEN: dict[tuple[str, int], tuple[float, float, float, float]] = {
+    # (path, workspaces): achieved req/s, header p50, header p99, client p99
+    ("direct", 1): (146, 130.4, 693.1, 696.3),
+    ("direct", 64): (180, 42.9, 128.0, 138.2),
+    ("gateway", 1): (126, 213.5, 828.2, 1006.4),
+    ("gateway", 64): (135, 138.3, 385.0, 2361.8),
+}
+PREVIOUS_STREAMS: dict[tuple[str, int], tuple[int, int, float, float, float]] = {
+    # (path, workspaces): completed, errors, added TTFT p50, added TTFT p99, chunk gap p99
+    ("direct", 1): (2489, 0, 2494.4, 4247.8, 46.9),
+    ("direct", 64): (3097, 0, 1589.2, 3205.6, 48.4),
+    ("gateway", 1): (1874, 0, 3549.8, 7079.0, 81.5),
+    ("gateway", 64): (2229, 0, 2994.6, 6596.3, 96.7),
+}
+
+
+def _arrow(before: float, after: float | None) -> str:
+    return f"{before:,.1f} -> {_ms(after)}"
+
+
+def _compare(opens: list[OpenLoop], streamed: list[Streams]) -> list[str]:
+    """Before (the previous report) -> after (this run), each figure beside its goal."""
+    lines = [
+        f"## Before -> after (previous report: {PREVIOUS})",
+        "",
+        "Overhead in ms; goal p50 < 3, p99 < 15 at 200 requests/s offered; LiteLLM anchor"
+        " 12 / 43; streams: 0 errors, every stream completes, added TTFT as small as possible.",
+        "",
+        "| run | achieved req/s | header p50 (goal 3, LiteLLM 12) |"
+        " header p99 (goal 15, LiteLLM 43) | client p99 | errors |",
+        "|---|---|---|---|---|---|",
+    ]
+    for r in opens:
+        before = PREVIOUS_OPEN.get((r.path, r.workspaces))
+        if before is None:
+            continue
+        lines.append(
+            f"| chat {r.path} {r.workspaces} ws | {before[0]:.0f} -> {r.rps:.0f} |"
+            f" {_arrow(before[1], r.header['p50'])} | {_arrow(before[2], r.header['p99'])} |"
+            f" {_arrow(before[3], r.client.get('p99'))} | 0 -> {_errors(r.errors)} |"
+        )
+    lines += [
+        "",
+        f"| run | streams completed (of ~{STREAMS} open) | errors (goal 0) |"
+        " added TTFT p50 | added TTFT p99 | chunk gap p99 (provider 20) |",
+        "|---|---|---|---|---|---|",
+    ]
+    for x in streamed:
+        prev = PREVIOUS_STREAMS.get((x.path, x.workspaces))
+        if prev is None:
+            continue
+        res = x.result
+        ttft50 = res["ttft_p50"] - FAKE_LATENCY_MS if res["ttft_p50"] is not None else None
+        ttft99 = res["ttft_p99"] - FAKE_LATENCY_MS if res["ttft_p99"] is not None else None
+        lines.append(
+            f"| streams {x.path} {x.workspaces} ws | {prev[0]:,} -> {res['completed']:,} |"
+            f" {prev[1]} -> {_errors(res['errors'])} | {_arrow(prev[2], ttft50)} |"
+            f" {_arrow(prev[3], ttft99)} | {_arrow(prev[4], res['gap_p99'])} |"
+        )
+    lines.append("")
+    return lines
+
+
 def report(
     opens: list[OpenLoop],
     streamed: list[Streams],
@@ -715,7 +781,8 @@ def report(
         " the settings `taproot up` writes) with the full sqitch plan and the demo seed; one"
         " bench user, owner of 64 workspaces with a 10^12-token daily quota. `python -m"
         " sidecar` as `taproot up` starts it (2 gunicorn gthread workers x 256 threads, psycopg"
-        " pool of 20 per worker, a secrets key set, so provider credentials are looked up);"
+        " pool of 20 per worker, a secrets key set; the fake provider needs no credential, so"
+        " none is read);"
         " `python -m gateway` (2 workers) with"
         " `TAPROOT_PROXY=/api/ai=http://127.0.0.1:<sidecar port>` for the same-origin path."
         " Callers send a Taproot access token signed with the database's secret (claims as"
@@ -732,6 +799,7 @@ def report(
         " per request, to show what the same code costs when that row is not shared (see"
         " 'Where the time goes').",
         "",
+        *_compare(opens, streamed),
         f"## 1. Non-streamed, open loop, {RATE} requests/s offered,"
         f" fake_latency_ms {FAKE_LATENCY_MS}",
         "",
@@ -863,80 +931,105 @@ def report(
 ANALYSIS: list[str] = [
     "## Where the time goes (read with the tables above, from the same run)",
     "",
-    "**Verdict: the goal is missed by more than an order of magnitude, and so is LiteLLM's"
-    " anchor.** At one workspace the offered 200 req/s is not even reached (wrk's connections"
-    " wait on slow answers) and the median overhead is above 100 ms; 500 streams start at"
-    " about a fifth of the rate the fake provider allows, with seconds of added TTFT. No"
-    " errors anywhere: every request and stream completed. The cost is in the database"
-    " work per request, not in Flask, JSON or the provider bridge:",
+    "**Verdict: 2-4x better than the previous report, no errors, but the goal is still missed"
+    " by about 10x at the median and LiteLLM's anchor by 2-3x.** The hot-row queue is"
+    " mostly gone (at 1 workspace reserve_budget fell from ~70 ms to ~6 ms mean, the median"
+    " overhead from ~130 to ~36 ms, and 179 of the 200 req/s offered are achieved, was 146),"
+    " 500 streams complete with 0 errors and 35-55% less added TTFT. One figure regressed:"
+    " the chunk-gap p99 of streams (point 4). What is left is CPU"
+    " and round trips per request on two shared cores:",
     "",
-    "1. **One hot row serializes every call of a workspace.** `app.reserve_budget` updates"
-    " the workspace's `api.usage_daily` row for today (`tokens_reserved + n`), and"
-    " `app.record_ai_usage` updates it again (settling the reservation and adding the usage)."
-    " A row lock is held until COMMIT, and COMMIT waits for the WAL fsync (synchronous_commit"
-    " is on in the cluster `taproot up` runs), so one workspace gets at most"
-    " 1 / (lock hold incl. fsync) of those updates per second, two per request. Evidence:"
-    " at 1 workspace the sidecar's sessions spend their time in `Lock:transactionid` (a"
-    " dozen or more waiting on average, see the pg_stat_activity table) and reserve_budget /"
-    " record_ai_usage average tens of ms each in pg_stat_statements while every other"
-    " statement is under 1 ms; spreading the same load over 64 workspaces removes the lock"
-    " waits and cuts the overhead several-fold with no code change. Fix (schema, a new"
-    " sqitch change; not made here): stripe the reservation counter, e.g."
-    " `app.budget_stripes(workspace_id, day, stripe, tokens_reserved, allotment)` with"
-    " N = 16 stripes per workspace and day, each holding a share of the quota;"
-    " reserve on a random stripe with the same conditional UPDATE (still race-free: each"
-    " stripe's WHERE is re-checked on its locked row; when a stripe is short, try the next"
-    " or rebalance), settle on the stripe that was reserved, and fold usage into"
-    " usage_daily once per request (or from the ai_usage rows in a roll-up) instead of on"
-    " the hot path. That keeps 'never overspend' and removes the single-row queue.",
-    "2. **Five transactions and ~25 round trips per request.** pg_stat_statements (the"
-    " per-request table): may_call_ai (auth), api.ai_route (routing), provider_credential"
-    " (the secrets key is set, as `taproot up` sets it), reserve_budget and record_usage,"
-    " each wrapped in BEGIN + the set_config context statement (+ set_secrets_key) +"
-    " COMMIT, and each checkout of the pool runs `ConnectionPool.check_connection`, one"
-    " more round trip (db.py passes `check=ConnectionPool.check_connection`; 17% of the"
-    " profiled samples are in it). Two of the five transactions write, so a request waits"
-    " for two WAL flushes (`IO:WALSync` and `LWLock:WALWrite` in the 64-workspace rows)."
-    " Fix: one SQL function for the start of a call (`app.begin_ai_call(workspace, model,"
-    " tokens, ttl)` returning may-call, manages, routes, the credential and the"
-    " reservation) so a call is two transactions (begin, record) instead of five; send the"
-    " context set_config in the same round trip as the statement (psycopg pipeline mode, or"
-    " one statement); drop the per-checkout check (reconnect on OperationalError instead, or"
-    " check only connections idle for more than a few seconds).",
-    "3. **The threads wait on psycopg, not on Python work.** The profile of one worker under"
-    " the 64-workspace load: ~60% of non-idle samples in psycopg's `Connection.wait`, the"
-    " pool checkout and transaction enter/exit around them; `chat_completions` itself, JSON"
-    " encoding (`openai_wire`, Flask `json.dumps`), JWT decoding and the hop to the asyncio"
-    " loop (`Loop.run` / `run_coroutine_threadsafe`, once per request; per chunk for"
-    " streams through a SimpleQueue) do not reach the top of the table. The sessions"
-    " 'idle in transaction' (PostgreSQL waiting for the sidecar's next statement inside an"
-    " open transaction) are the other face of the same thing: 256 threads per worker"
-    " share one GIL, so a thread woken by its answer waits for the GIL before it sends the"
-    " next statement, and each of the ~25 round trips pays that wake-up. Fewer round trips"
-    " (point 2) is the fix that pays most; moving the database calls onto the existing"
-    " asyncio loop (psycopg async or asyncpg) would remove the per-round-trip GIL hand-off.",
-    "4. **Streams** pay the same five transactions before the first token (added TTFT is"
-    " queueing for them) and one more at the end; each chunk then crosses the loop →"
-    " SimpleQueue → request thread → socket, which is what the chunk-gap p99 above the"
-    " 20 ms interval shows when 500 threads and the loop share the GIL and the two cores."
-    " With 500 streams the 2 x 256 gthread threads are nearly all taken (a thread per open"
-    " stream), so an uneven split of connections between the two workers queues streams"
-    " behind whole streams; raise TAPROOT_SIDECAR_THREADS for more than ~450 concurrent"
-    " streams, or serve streams from the asyncio loop instead of a thread each.",
-    "5. **The gateway's pass-through** adds its own CPU on the same two cores (see 'cores"
-    " used') and a long client-side tail at 64 workspaces (client p99 far above the header"
-    " p99: the time is in the gateway, outside the sidecar's clock); the proxy forwards the"
-    " request body as a chunked stream (`content=_body(receive)` in gateway/proxy.py), so"
-    " gunicorn reads a chunked body on every call, and it re-sends every upstream chunk as"
-    " its own ASGI message. Fix there: forward small bodies whole with their"
-    " Content-Length; measure again once points 1-2 have taken the database off the"
-    " critical path, because today the proxy's share is hidden under the ledger's.",
+    "1. **PostgreSQL executes ~4.4 ms of SQL per request, all CPU.** The four statements'"
+    " mean execution times (64-workspace table) add up to ~4.5 ms, the same as PostgreSQL's"
+    " measured CPU per request (4.0-4.5 ms); the sidecar adds ~3.3 ms of CPU and the gateway"
+    " 1.7-2.5 ms. ~7.5 ms of CPU per request on 2 cores is a ceiling near 260 req/s, so at"
+    " ~180 req/s the machine is ~70% busy and queueing sets the median: 3 ms p50 cannot be"
+    " reached until the per-request CPU is roughly halved. The biggest single items are"
+    " record_ai_usage (~1.4 ms: plpgsql, check_may_run_ai again, two inserts, to_jsonb of the"
+    " row) and reserve_budget / settle_ai_usage (~1.1 ms each even without contention:"
+    " check_may_run_ai, the usage_daily upsert+update, an insert/delete on"
+    " budget_reservations); the rights statement (may_run_ai + has_workspace_role + routes)"
+    " is ~0.8 ms. `app.check_may_run_ai` runs in three of the four statements of one call.",
+    "2. **At 1 workspace the hot row still queues, now across a client round trip.**"
+    " reserve_budget and settle_ai_usage cost ~4-6 ms mean at 1 workspace against ~1.1 ms at"
+    " 64, and the streams at 1 workspace show ~20 sessions in `Lock:transactionid`. The"
+    " commits are asynchronous now, but the row lock taken by the UPDATE is held until"
+    " COMMIT arrives, and COMMIT is a separate round trip sent by a thread that must first get"
+    " the GIL back among 256 (the 'idle in transaction' sessions). The lock hold is therefore"
+    " exec + a GIL wake-up + COMMIT, not microseconds.",
+    "3. **16 round trips per request (was ~26).** 4 transactions x (BEGIN, set_config,"
+    " statement, COMMIT); the per-checkout connection check and the credential transaction"
+    " are gone (pg_stat_statements per-request table). Each round trip pays a GIL hand-off"
+    " under load (py-spy: ~45% of running samples in psycopg `Connection.wait` /"
+    " `Database.transaction`), which is why the median overhead (~30 ms) is several times"
+    " the CPU on the path.",
+    "4. **Streams** pay this twice: queueing for the start (rights, reserve) and again for the"
+    " end (record, settle, before the last event). Stream total p50 (~3.2-3.4 s direct)"
+    " minus added TTFT (~1.0-1.2 s) minus 49 chunk gaps (~1.06 s) leaves ~1.1 s spent billing"
+    " before [DONE]. With 500 streams the 2 x 20 pool connections are the queue (~27 of 40"
+    " sessions busy on average in the 64-workspace stream run). **Regression: chunk-gap p99"
+    " rose (direct 47 -> 61 ms and 48 -> 67 ms, gateway 82 -> 114 and 97 -> 186 ms; p50"
+    " unchanged at 21-22 ms).** Likely cause, not proven: with shorter start queues more of"
+    " the 500 streams are in their chunk phase at once (this run delivered ~22% more chunks"
+    " per second: 3,031 x 49 vs 2,489 x 49 streams' chunks in the same 20 s at 1 workspace),"
+    " and every chunk crosses the asyncio loop -> SimpleQueue -> request thread -> socket"
+    " under one GIL per worker, with sidecar CPU up from 0.79 to 0.93 cores. To confirm:"
+    " run the streams at 250 and 500 and compare the gap p99 at equal chunks per second.",
+    "5. **The gateway's pass-through** still doubles the median (~60-70 ms vs ~30-36 ms"
+    " direct) and has a long client-side tail at 64 workspaces (client p99 ~1.4 s against a"
+    " header p99 of ~0.2 s: time spent in the gateway, outside the sidecar's clock), for"
+    " 1.7-2.5 ms of its own CPU per request on the same cores.",
+    "",
+    "**Noise and the profile run.** In a separate probe on one stack, three back-to-back"
+    " 20 s direct 64-workspace runs gave header p50 16.4, 35.3 and (with py-spy attached)"
+    " 53.0 ms: run-to-run drift on these machines is up to 2x, so read the before -> after"
+    " changes above as real only where they exceed that (they do at 1 workspace and for"
+    " streams; at 64 workspaces direct, 42.9 -> 29.5 ms p50 is within it). py-spy itself"
+    " used ~0.5 core (its CPU, measured as the probe's child rusage minus wrk's), which is why"
+    " the profiled run is much slower than the unprofiled one: its latency figures are not"
+    " overhead figures, only its shares are.",
+    "",
+    "## Next fixes (proposals; the sidecar and SQL are not changed here)",
+    "",
+    "1. **One round trip per transaction** - api-sidecar/sidecar/db.py, `Database.transaction`"
+    " / `_begin`: for the single-statement transactions (rights, reserve, record, settle) send"
+    " BEGIN, the set_context statement, the statement and COMMIT in one psycopg pipeline"
+    " (`with conn.pipeline():`, one Sync), so no hot-row lock is ever held while a Python"
+    " thread waits for the GIL. 16 -> 4 round trips per request; expected: the 1-workspace"
+    " reserve/settle means fall to their 64-workspace ~1.1 ms, and ~10-20 ms off the median"
+    " under load (12 fewer GIL hand-offs).",
+    "2. **Settle off the request path, in batches** - api-sidecar/sidecar/ledger.py,"
+    " `record`: the ledger row is durable when record_ai_usage commits and settlement is"
+    " idempotent with app.settle_pending_usage as the sweeper, so hand the usage id to a"
+    " background settler thread per worker that calls a new `app.settle_ai_usage(bigint[])`"
+    " (deploy/api_ai_usage.sql, a new sqitch change) every ~20 ms. Expected: one of four"
+    " transactions (~1.1-5.6 ms exec + 4 round trips) leaves the critical path of every"
+    " call and of every stream's end; at 1 workspace, one usage_daily update per batch"
+    " instead of per request.",
+    "3. **Rights and reservation in one statement** - api-sidecar/sidecar/sql/ai.sql +"
+    " caller.py / chat.py: a `app.begin_ai_call(workspace, api_key, tokens, request, ttl)`"
+    " returning allowed, manages, routes and the reservation id, so check_may_run_ai runs once"
+    " for both. Expected: one transaction fewer (4 -> 3, or 2 on the path with fix 2) and"
+    " ~0.5-0.8 ms of PostgreSQL CPU per request.",
+    "4. **Cheaper SQL** - deploy/api_ai_usage.sql, `app.record_ai_usage`: return only the"
+    " columns the sidecar uses (id, cost) instead of `to_jsonb(u)` of the whole row, and skip"
+    " check_may_run_ai when the same transaction already checked it (a transaction-local"
+    " flag set by the rights statement); measure with `pg_stat_statements.track = all` to"
+    " split each function's ~1 ms between its inner statements (not done in this run).",
+    "5. **Streams: more connections or fewer holds** - TAPROOT_SIDECAR_DB_POOL (20 per"
+    " worker) is the stream queue at 500 streams; fixes 1-2 cut each stream's pool holds from"
+    " 4 transactions to 2 short ones, which should roughly halve the ~1 s added TTFT and"
+    " remove the ~1.1 s spent billing before [DONE]; for the chunk-gap tail, serve the"
+    " stream's chunks from the asyncio loop instead of one thread per stream"
+    " (api-sidecar/sidecar/aio.py `Stream`).",
+    "6. **Gateway**: gateway/proxy.py forwards the body as a chunked stream"
+    " (`content=_body(receive)`); forward small bodies whole with Content-Length, and"
+    " investigate the 64-workspace client tail (p99 ~1.4 s) with the gateway's own timing.",
     "",
     "The overhead header and the client figure agree on the direct path (the header starts"
     " Flask's clock after gunicorn has parsed the request, so it is slightly lower); through"
     " the gateway the difference between them is the proxy.",
 ]
-
 
 if __name__ == "__main__":
     main()
