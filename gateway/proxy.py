@@ -41,6 +41,7 @@ HOP_BY_HOP = frozenset(
         b"server",
     }
 )
+BUFFERED_BODY_BYTES = 1024 * 1024
 # Streams may pause for a long time between events; only connecting is bounded tightly.
 TIMEOUT = httpx.Timeout(connect=5.0, read=None, write=60.0, pool=10.0)
 
@@ -72,9 +73,18 @@ class Proxy:
         url = self.upstream + scope["path"]
         if scope.get("query_string"):
             url += "?" + scope["query_string"].decode("latin-1")
-        request = self._http().build_request(
-            scope["method"], url, headers=_forwarded(scope), content=_body(receive)
+        headers = _forwarded(scope)
+        # A body of known, small size goes whole with its Content-Length (cheaper for the
+        # upstream to parse than chunks); anything else streams through.
+        length = _content_length(scope)
+        content: bytes | AsyncIterator[bytes] = (
+            await _read(receive)
+            if length is not None and length <= BUFFERED_BODY_BYTES
+            else _body(receive)
         )
+        if isinstance(content, bytes):
+            headers.append((b"content-length", str(len(content)).encode()))
+        request = self._http().build_request(scope["method"], url, headers=headers, content=content)
         try:
             response = await self._http().send(request, stream=True)
         except httpx.HTTPError as exc:
@@ -97,6 +107,20 @@ class Proxy:
             await send({"type": "http.response.body", "body": b""})
         finally:
             await response.aclose()
+
+
+def _content_length(scope: Scope) -> int | None:
+    for key, value in scope["headers"]:
+        if key == b"content-length":
+            try:
+                return int(value)
+            except ValueError:
+                return None
+    return None
+
+
+async def _read(receive: Receive) -> bytes:
+    return b"".join([chunk async for chunk in _body(receive)])
 
 
 async def _body(receive: Receive) -> AsyncIterator[bytes]:
