@@ -60,6 +60,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     import uvicorn
 
+    from ratelimit import slowloris
+
+    guard = config.limits
+    # httptools, with a deadline and size limits on request heads (slow clients, slowloris)
+    http = slowloris.configure(guard.header_timeout, guard.max_url_bytes, guard.max_header_bytes)
     uvicorn.run(
         "gateway.__main__:factory",
         factory=True,
@@ -67,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
         port=config.server_port,
         workers=config.server_workers,
         loop="uvloop",
-        http="httptools",
+        http=http,
         lifespan="on",
         access_log=config.log_level == "debug",
         log_level=logging.getLevelName(max(level, logging.INFO)).lower()

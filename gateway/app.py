@@ -27,6 +27,7 @@ from gateway.realtime import Realtime
 from gateway.response import Response
 from gateway.schema_cache import Reloader
 from gateway.tx import Context, Database
+from ratelimit.gateway import FrontDoor
 
 log = logging.getLogger("gateway")
 
@@ -52,6 +53,20 @@ class App:
         self.metrics = Metrics()
         self.proxy = Proxy(*config.taproot_proxy) if config.taproot_proxy else None
         self.realtime = Realtime(config, self.db, self.auth) if config.realtime else None
+        # rate limits and abuse guards around every route (docs/rate-limits.md)
+        self.door = (
+            None
+            if not config.limits.active
+            else FrontDoor(
+                config.limits,
+                db_uri=config.db_uri,
+                root=config.server_root_path,
+                authenticate=self.auth.authenticate,
+                anon_role=config.db_anon_role,
+                max_body=config.server_max_body_bytes,
+                untimed=self.proxy.matches if self.proxy is not None else None,
+            )
+        )
         self.root = config.server_root_path
         self.timing = config.server_timing_enabled
         self.max_body = config.server_max_body_bytes
@@ -97,6 +112,8 @@ class App:
             log.error("serving 503 PGRST002 until the schema cache loads")
 
     async def shutdown(self) -> None:
+        if self.door is not None:
+            await self.door.close()
         if self.realtime is not None:
             await self.realtime.close()
         if self.proxy is not None:
@@ -106,6 +123,12 @@ class App:
 
     # --- HTTP -------------------------------------------------------------------------
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.door is None:
+            await self._serve(scope, receive, send)
+        else:
+            await self.door(scope, receive, send, self._serve)
+
+    async def _serve(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = time.perf_counter()
         if self.proxy is not None and self.proxy.matches(scope["path"]):
             # before the API pipeline: the upstream answers (CORS included) as it sees fit
@@ -153,7 +176,8 @@ class App:
                 [(b"content-type", b"text/plain; version=0.0.4")],
                 self.metrics.render(
                     self.db.pool_stats(), time.time() - cache.loaded_at if cache else None
-                ),
+                )
+                + (self.door.metrics() if self.door is not None else b""),
             )
         root = self.root
         if root:

@@ -16,6 +16,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ratelimit import settings as ratelimit_settings
+from ratelimit.secretfiles import SecretFileError, with_files
+
 LOG_LEVELS = ("crit", "error", "warn", "info", "debug")
 TX_ENDS = ("commit", "commit-allow-override", "rollback", "rollback-allow-override")
 OPENAPI_MODES = ("follow-privileges", "ignore-privileges", "disabled")
@@ -67,7 +70,11 @@ _DEFAULTS: dict[str, str] = {
     "realtime-queue-size": "1000",
     "realtime-heartbeat-seconds": "15",
     "realtime-retry-ms": "3000",
+    # Taproot's rate limits and abuse guards (docs/rate-limits.md; PGRST_RATE_LIMIT_* …)
+    **ratelimit_settings.DEFAULTS,
 }
+# Options that may come from a file named by <variable>_FILE (secrets, never logged)
+_SECRET_OPTIONS = ("db-uri", "jwt-secret", "rate-limit-db-uri")
 
 
 @dataclass(frozen=True)
@@ -124,6 +131,9 @@ class Config:
     db_plan_enabled: bool = False
     taproot_proxy: tuple[str, str] | None = None
     realtime: RealtimeConfig | None = None
+    limits: ratelimit_settings.GatewayLimits = field(
+        default_factory=ratelimit_settings.GatewayLimits
+    )
     raw: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
 
     @property
@@ -315,11 +325,22 @@ def _realtime(v: Mapping[str, str], root: str) -> RealtimeConfig | None:
     )
 
 
+def _limits(v: Mapping[str, str]) -> ratelimit_settings.GatewayLimits:
+    try:
+        return ratelimit_settings.load(v)
+    except ratelimit_settings.OptionError as exc:
+        raise ConfigError(f"{_where(exc.option)}: {exc}") from None
+
+
 def load(
     environ: Mapping[str, str] | None = None, config_file: pathlib.Path | None = None
 ) -> Config:
     """Read the configuration: defaults, then the file, then PGRST_* variables."""
     env = os.environ if environ is None else environ
+    try:
+        env = with_files(env, [_env_name(o) for o in _SECRET_OPTIONS])
+    except SecretFileError as exc:
+        raise ConfigError(str(exc)) from None
     values = dict(_DEFAULTS)
     if config_file is not None:
         try:
@@ -390,5 +411,6 @@ def _build(v: dict[str, str]) -> Config:
         db_plan_enabled=_bool("db-plan-enabled", v["db-plan-enabled"]),
         taproot_proxy=_proxy(v["taproot-proxy"]),
         realtime=_realtime(v, root),
+        limits=_limits(v),
         raw=dict(v),
     )
