@@ -43,13 +43,13 @@ BEGIN
     RETURNING r.tat INTO t;
     IF FOUND THEN
         ahead := extract(epoch FROM t - now_ts)::double precision;
-        RETURN QUERY SELECT true, floor((span - ahead) * p_per_second + 1e-9), 0::double precision, ahead;
+        RETURN QUERY SELECT true, floor((span - ahead) * p_per_second + 1e-4), 0::double precision, ahead;
         RETURN;
     END IF;
     -- Refused: nothing was taken.
     SELECT r.tat INTO t FROM app.rate_limits r WHERE r.key = k;
     ahead := greatest(extract(epoch FROM t - now_ts)::double precision, 0);
-    RETURN QUERY SELECT false, greatest(floor((span - ahead) * p_per_second), 0),
+    RETURN QUERY SELECT false, greatest(floor((span - ahead) * p_per_second + 1e-4), 0),
                         greatest(ahead + step - span, 0.001), ahead;
 END
 $$;

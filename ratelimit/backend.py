@@ -54,7 +54,7 @@ class MemoryBackend:
         if len(tats) >= MAX_KEYS and key not in tats:
             self.prune(now)
         tats[key] = new
-        return Decision(True, int((span - (new - now)) * rate + 1e-9), 0.0, new - now)
+        return Decision(True, int((span - (new - now)) * rate + 1e-6), 0.0, new - now)
 
     def prune(self, now: float) -> int:
         """Forget keys whose quota has fully recovered."""

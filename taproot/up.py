@@ -55,6 +55,8 @@ def sidecar_env(target: Target, settings: Settings, secret: str, key: str | None
         "TAPROOT_JWT_AUD": "taproot",
         "SIDECAR_HOST": settings.sidecar_host,
         "SIDECAR_PORT": str(settings.sidecar_port),
+        # behind the gateway's proxy, which appends the client to X-Forwarded-For
+        "TAPROOT_SIDECAR_TRUSTED_PROXIES": "1",
     }
     if key:
         env["TAPROOT_SECRETS_KEY"] = key
@@ -86,8 +88,12 @@ def gateway_env(target: Target, settings: Settings, secret: str) -> dict[str, st
         "PGRST_SERVER_WORKERS": str(settings.gateway_workers),
         "TAPROOT_PROXY": f"/api/ai=http://{settings.sidecar_host}:{settings.sidecar_port}",
         **REALTIME_ENV,
+        **RATE_LIMIT_ENV,
     }
 
+
+# The shared rate limiter (docs/rate-limits.md): Taproot's SQL function for auth routes.
+RATE_LIMIT_ENV = {"PGRST_RATE_LIMIT_FUNCTION": "ratelimit.check"}
 
 # GET /api/realtime (docs/realtime.md): Taproot's feed, topic check and channels.
 REALTIME_ENV = {

@@ -16,6 +16,8 @@ from werkzeug.exceptions import HTTPException
 from ai import registry
 from ai.breaker import Breakers
 from ai.errors import ProviderError
+from ratelimit import sidecar as ratelimit
+from ratelimit.limits import parse_limits
 from sidecar.aio import Loop
 from sidecar.caller import Authenticator
 from sidecar.chat import Engine
@@ -41,7 +43,30 @@ def create_app(settings: Settings) -> Flask:
     app.before_request(_start_clock)
     app.after_request(_overhead)
     app.register_error_handler(Exception, _error)
+    if settings.rate_limit_enabled:
+        _limit(app, settings, services)
     return app
+
+
+def _limit(app: Flask, settings: Settings, services: Services) -> None:
+    """The shared limiter on the AI endpoints, checked on this process's event loop."""
+    timeout = 1.0
+    backend = ratelimit.backend_for(
+        settings.rate_limit_backend,
+        settings.rate_limit_db_uri or settings.db_uri,
+        tuple(settings.rate_limit_function.split(".")),
+        timeout,
+    )
+    limiter = ratelimit.SidecarLimiter(
+        caller=parse_limits("ai", settings.rate_limit_ai),
+        ip=parse_limits("ai-ip", settings.rate_limit_ai_ip),
+        trusted_hops=settings.trusted_proxies,
+        backend=backend,
+        run=lambda check: services.loop.run(check, timeout=timeout + 0.5),
+        jwt_secret=settings.jwt_secret,
+        jwt_aud=settings.jwt_aud,
+    )
+    ratelimit.install(app, limiter)
 
 
 def _services(settings: Settings) -> Services:
@@ -76,6 +101,9 @@ def start(app: Flask) -> None:
 
 def stop(app: Flask) -> None:
     services: Services = app.extensions[EXTENSION]
+    limiter = app.extensions.get("taproot-ratelimit")
+    if limiter is not None:
+        services.loop.run(limiter.backend.close(), timeout=5)
     services.loop.stop(registry.close_all)
     services.db.close()
 

@@ -11,6 +11,9 @@ from collections.abc import Mapping
 from pydantic import AliasChoices, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from ratelimit.limits import parse_limits
+from ratelimit.secretfiles import SecretFileError, with_files
+
 
 class SettingsError(ValueError):
     """A setting that cannot be used; the message names the environment variable."""
@@ -55,6 +58,26 @@ class Settings(BaseSettings):
         default=10 * 1024 * 1024, ge=1024, validation_alias="TAPROOT_SIDECAR_MAX_BODY_BYTES"
     )
     log_level: str = Field(default="info", validation_alias="TAPROOT_SIDECAR_LOG_LEVEL")
+    # the shared rate limiter on the AI endpoints (docs/rate-limits.md)
+    rate_limit_enabled: bool = Field(
+        default=True, validation_alias="TAPROOT_SIDECAR_RATE_LIMIT_ENABLED"
+    )
+    rate_limit_ai: str = Field(default="1200/60s", validation_alias="TAPROOT_SIDECAR_RATE_LIMIT_AI")
+    rate_limit_ai_ip: str = Field(
+        default="6000/60s", validation_alias="TAPROOT_SIDECAR_RATE_LIMIT_AI_IP"
+    )
+    rate_limit_backend: str = Field(
+        default="postgres", validation_alias="TAPROOT_SIDECAR_RATE_LIMIT_BACKEND"
+    )
+    rate_limit_function: str = Field(
+        default="ratelimit.check", validation_alias="TAPROOT_SIDECAR_RATE_LIMIT_FUNCTION"
+    )
+    rate_limit_db_uri: str | None = Field(
+        default=None, validation_alias="TAPROOT_SIDECAR_RATE_LIMIT_DB_URI", repr=False
+    )
+    trusted_proxies: int = Field(
+        default=0, ge=0, le=16, validation_alias="TAPROOT_SIDECAR_TRUSTED_PROXIES"
+    )
 
     @field_validator("db_uri")
     @classmethod
@@ -84,6 +107,19 @@ class Settings(BaseSettings):
             raise ValueError("must start with '/'")
         return value.rstrip("/")
 
+    @field_validator("rate_limit_ai", "rate_limit_ai_ip")
+    @classmethod
+    def _limits(cls, value: str) -> str:
+        parse_limits("ai", value)
+        return value
+
+    @field_validator("rate_limit_backend")
+    @classmethod
+    def _backend(cls, value: str) -> str:
+        if value not in ("postgres", "memory"):
+            raise ValueError("expected postgres or memory")
+        return value
+
     @field_validator("log_level")
     @classmethod
     def _level(cls, value: str) -> str:
@@ -95,6 +131,10 @@ class Settings(BaseSettings):
 def load(environ: Mapping[str, str] | None = None) -> Settings:
     """Settings from `environ` (default: the process environment)."""
     env = dict(os.environ if environ is None else environ)
+    try:  # secrets may come from files named by <variable>_FILE
+        env = with_files(env, _SECRET_VARIABLES)
+    except SecretFileError as exc:
+        raise SettingsError(str(exc)) from None
     try:
         # Only the variables named by aliases are passed: pydantic-settings would otherwise
         # also read the process environment when testing with an explicit mapping.
@@ -107,6 +147,16 @@ def load(environ: Mapping[str, str] | None = None) -> Settings:
             names = [name] if name in env else _CHOICES.get(name, [name])
             problems.append(f"{' or '.join(names)}: {error['msg']}")
         raise SettingsError("; ".join(problems)) from None
+
+
+_SECRET_VARIABLES = (
+    "TAPROOT_SIDECAR_DB_URI",
+    "PGRST_DB_URI",
+    "TAPROOT_JWT_SECRET",
+    "PGRST_JWT_SECRET",
+    "TAPROOT_SECRETS_KEY",
+    "TAPROOT_SIDECAR_RATE_LIMIT_DB_URI",
+)
 
 
 def _variable_names(alias: object) -> list[str]:
