@@ -165,7 +165,7 @@ class FrontDoor:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send, inner: Handler) -> None:
         client, role, origin = self._client(scope)
-        extra = [*self._security, EXPOSED] if origin else self._security
+        extra = self._security
         refused = self._admit(client, role)
         if refused is not None:
             await self._answer(send, scope, refused, extra)
@@ -182,13 +182,14 @@ class FrontDoor:
             if route is not None and scope["method"] != "OPTIONS":
                 try:
                     outcome = await self._shared(route, scope, receive, role, client)
-                except ApiError as err:  # a body too large to look for the email in
+                except ApiError as err:  # a body too large or too slow to look for the email in
                     outcome = err
                 if isinstance(outcome, ApiError):
                     await self._answer(send, scope, outcome, extra)
                     return
                 receive, added = outcome
-                extra = [*extra, *added]
+                # PostgREST's exposed list is left alone, except where the fields are sent
+                extra = [*extra, *added, EXPOSED] if origin else [*extra, *added]
             await self._timed(scope, receive, send, inner, extra)
         finally:
             left = active[client] - 1
@@ -234,7 +235,7 @@ class FrontDoor:
         if limit is not None:
             checks.append((limit, bounded(f"{route.name}:{client}")))
         if route.email is not None and scope["method"] in _BODY_METHODS:
-            body, receive = await _buffer(receive, self._max_body)
+            body, receive = await _buffer(receive, self._max_body, self.limits.deadline)
             email = _email(body)
             email_limit = route.email.for_role(role)
             if email is not None and email_limit is not None:
@@ -270,7 +271,7 @@ class FrontDoor:
         body = b"" if scope.get("method") == "HEAD" else resp.body
         headers = [*resp.headers, *extra, (b"content-length", str(len(body)).encode())]
         if any(h[0] == b"origin" for h in scope["headers"]):
-            headers.append((b"access-control-allow-origin", b"*"))
+            headers += [(b"access-control-allow-origin", b"*"), EXPOSED]
         await send({"type": "http.response.start", "status": resp.status, "headers": headers})
         await send({"type": "http.response.body", "body": body})
 
@@ -298,8 +299,29 @@ def _watching(receive: Receive, received: list[bool]) -> Receive:
     return wrapped
 
 
-async def _buffer(receive: Receive, limit: int) -> tuple[bytes, Receive]:
-    """The whole body (up to `limit`; larger → 413), and a `receive` that replays it."""
+async def _buffer(receive: Receive, limit: int, deadline: float) -> tuple[bytes, Receive]:
+    """The whole body (up to `limit`; larger → 413; slower than `deadline` → 408), and a
+    `receive` that replays it."""
+    try:
+        async with asyncio.timeout(deadline or None):
+            chunks = await _chunks(receive, limit)
+    except TimeoutError:
+        raise ApiError(
+            408, "PGRST102", "Request Timeout", "the request body arrived too slowly"
+        ) from None
+    body = b"".join(chunks)
+    replayed = [False]
+
+    async def replay() -> Message:
+        if not replayed[0]:
+            replayed[0] = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return body, replay
+
+
+async def _chunks(receive: Receive, limit: int) -> list[bytes]:
     chunks: list[bytes] = []
     size = 0
     while True:
@@ -318,16 +340,7 @@ async def _buffer(receive: Receive, limit: int) -> tuple[bytes, Receive]:
         chunks.append(chunk)
         if not message.get("more_body", False):
             break
-    body = b"".join(chunks)
-    replayed = [False]
-
-    async def replay() -> Message:
-        if not replayed[0]:
-            replayed[0] = True
-            return {"type": "http.request", "body": body, "more_body": False}
-        return await receive()
-
-    return body, replay
+    return chunks
 
 
 def _email(body: bytes) -> str | None:
