@@ -61,6 +61,10 @@ def missing_packages(*, for_tests: bool) -> list[str]:
             missing.append("libtap-parser-sourcehandler-pgtap-perl")
         if shutil.which("chromium") is None:  # tests/realtime: a real browser's EventSource
             missing.append("chromium")
+        if not Path("/usr/sbin/nginx").exists():  # tests/ops: the shipped site in front
+            missing.append("nginx")
+        if shutil.which("openssl") is None:  # tests/ops: a self-signed certificate
+            missing.append("openssl")
     return missing
 
 
