@@ -18,6 +18,7 @@ from ai.breaker import Breakers
 from ai.errors import ProviderError
 from ratelimit import sidecar as ratelimit
 from ratelimit.limits import parse_limits
+from sidecar import ledger
 from sidecar.aio import Loop
 from sidecar.caller import Authenticator
 from sidecar.chat import Engine
@@ -87,7 +88,13 @@ def _services(settings: Settings) -> Services:
         secrets=settings.secrets_key is not None,
         attempts=settings.retry_attempts,
     )
-    engine = Engine(db, upstream, settings.default_max_tokens, settings.reservation_ttl)
+    engine = Engine(
+        db,
+        upstream,
+        settings.default_max_tokens,
+        settings.reservation_ttl,
+        ledger.Settler(db),
+    )
     auth = Authenticator(db, settings.jwt_secret, settings.jwt_aud)
     return Services(settings, db, loop, breakers, upstream, engine, auth)
 
@@ -97,6 +104,8 @@ def start(app: Flask) -> None:
     services: Services = app.extensions[EXTENSION]
     services.db.open()
     services.loop.start()
+    if services.engine.settler is not None:
+        services.engine.settler.start()
 
 
 def stop(app: Flask) -> None:
@@ -105,6 +114,8 @@ def stop(app: Flask) -> None:
     if limiter is not None:
         services.loop.run(limiter.backend.close(), timeout=5)
     services.loop.stop(registry.close_all)
+    if services.engine.settler is not None:
+        services.engine.settler.stop()  # settles what is queued first
     services.db.close()
 
 

@@ -1,6 +1,7 @@
 """The exact-match response cache, per workspace, kept in PostgreSQL.
 
-Keys come from ai.cache_key (route, upstream model, messages, parameters); entries are
+Keys come from ai.cache_key (the model asked for, messages, parameters), combined in SQL
+with the first route's upstream model (app.begin_ai_call); entries are
 neutral `ChatResponse`s, so a hit can be answered whole or replayed as a stream in either
 wire format. Headers: `x-taproot-cache: force|off` and `x-taproot-cache-ttl: <seconds>`
 from the client; `x-taproot-cache: hit|miss|bypass` in the answer.
@@ -54,6 +55,17 @@ class Policy:
 
 def key(route: str, upstream_model: str, messages: list[JSON], params: JSON) -> str:
     return cache_key(route, upstream_model, messages, params)
+
+
+def digest(model: str, messages: list[JSON], params: JSON) -> str:
+    """The request's part of an entry's key; app.begin_ai_call adds the first route's
+    upstream model (sha256(digest || '/' || upstream)), which only it knows before the call."""
+    return cache_key(model, "", messages, params)
+
+
+def decode(value: Any) -> ChatResponse:
+    """A cached entry (as app.begin_ai_call returns it) as the response it was."""
+    return _decode(value)
 
 
 def lookup(db: Database, caller: Caller, entry: str) -> ChatResponse | None:

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import json
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Any
 
 import jwt
 from jwt.exceptions import PyJWTError
 
 from sidecar._sql import query
-from sidecar.db import ANON, Database, Role, Session
+from sidecar.db import ANON, Database, Role, Row
 from sidecar.errors import SidecarError, bad_request, unauthorized
 
 API_KEY_PREFIX = "tpk_"
@@ -45,20 +46,32 @@ class Authenticator:
         self._aud = jwt_aud
 
     def identify(
-        self, authorization: str | None, api_key_header: str | None, workspace: str | None
+        self,
+        authorization: str | None,
+        api_key_header: str | None,
+        workspace: str | None,
+        *,
+        rights: bool = True,
     ) -> Caller:
+        """Who is calling; with `rights`, also their rights and routes (one transaction).
+
+        Without: the calls that run app.begin_ai_call next, which checks the caller and reads
+        the routes itself (a token caller then costs no transaction here at all).
+        """
         token = _bearer(authorization) or (api_key_header or "").strip() or None
         if token is None:
             raise unauthorized(
                 "Missing credentials: send 'Authorization: Bearer <token or tpk_ API key>'"
             )
         if token.startswith(API_KEY_PREFIX):
-            return self._from_api_key(token)
+            return self._from_api_key(token, rights)
         caller = self._from_token(token, workspace)
-        with self._db.transaction(caller.role) as tx:
-            return _with_rights(tx, caller)
+        if not rights:
+            return caller
+        (row,) = self._db.run(caller.role, (_MAY_CALL, {"workspace_id": caller.workspace_id}))
+        return _with_rights(row, caller)
 
-    def _from_api_key(self, key: str) -> Caller:
+    def _from_api_key(self, key: str, rights: bool) -> Caller:
         # One transaction: the key is checked as anon, then the key's caller reads its rights.
         with self._db.transaction(ANON) as tx:
             row = tx.one(_AUTHENTICATE_KEY, {"key": key})
@@ -72,8 +85,10 @@ class Authenticator:
                 "workspace_id": str(workspace_id),
             }
             caller = Caller(Role("authenticated", claims), workspace_id, user_id, key_id, False)
+            if not rights:
+                return caller
             tx.become(caller.role)
-            return _with_rights(tx, caller)
+            return _with_rights(tx.one(_MAY_CALL, {"workspace_id": workspace_id}), caller)
 
     def _from_token(self, token: str, workspace: str | None) -> Caller:
         try:
@@ -106,24 +121,20 @@ class Authenticator:
         return Caller(Role(role, claims), workspace_id, user_id, None, False)
 
 
-def _with_rights(tx: Session, caller: Caller) -> Caller:
+def _with_rights(row: Row | None, caller: Caller) -> Caller:
     """Members and above may call models; asked of the database, as the caller."""
-    row = tx.one(_MAY_CALL, {"workspace_id": caller.workspace_id})
     if row is None or not row["allowed"]:
         raise SidecarError(
             403, "Only owners, admins and members of the workspace can call its models"
         )
-    routes = row["routes"]
+    return replace(caller, manages=bool(row["manages"]), routes=routes_of(row["routes"]))
+
+
+def routes_of(routes: Any) -> tuple[tuple[str, str, str], ...]:
+    """(model, credential, upstream model) from the routes' JSON, in fallback order."""
     if isinstance(routes, str):
         routes = json.loads(routes)
-    return Caller(
-        caller.role,
-        caller.workspace_id,
-        caller.user_id,
-        caller.api_key_id,
-        bool(row["manages"]),
-        tuple((r["model"], r["credential"], r["upstream_model"]) for r in routes),
-    )
+    return tuple((r["model"], r["credential"], r["upstream_model"]) for r in routes)
 
 
 def _bearer(authorization: str | None) -> str | None:

@@ -1,11 +1,13 @@
 """One chat call from resolution to the ledger: routes, cache, budget, fallback, usage.
 
-The order, whole or streamed: resolve the routes → cache lookup (a hit is billed as a hit
-and answered without a provider) → reserve the worst case → try each route (skipping open
-breakers, retries inside) until one answers → record usage (settling the reservation) →
-store in the cache. Failing before any answer releases the reservation. A stream falls
-back only before its first event; after it, a failure or a client that goes away bills
-what was produced ('partial', estimated when the upstream did not report usage).
+The order, whole or streamed: one statement (app.begin_ai_call) checks the caller, reads
+the model's routes, looks up the cache (a hit is billed as a hit and answered without a
+provider) and reserves the worst case → try each route (skipping open breakers, retries
+inside) until one answers → record usage (durably; the process's settler settles the
+reservation and counters right after, off the request path) → store in the cache.
+Failing before any answer releases the reservation. A stream falls back only before its
+first event; after it, a failure or a client that goes away bills what was produced
+('partial', estimated when the upstream did not report usage).
 """
 
 from __future__ import annotations
@@ -63,15 +65,17 @@ class Engine:
     upstream: Upstream
     default_max_tokens: int
     reservation_ttl: int
+    settler: ledger.Settler | None = None
 
     # --- whole answers ------------------------------------------------------------
     def complete(self, clock: Clock, caller: Caller, call: ChatCall) -> tuple[ChatResponse, Served]:
+        begun = self._begin(caller, call)
+        caller, entry, reservation = begun.caller, begun.cache_key, begun.reservation_id
         routes = routing.resolve(caller, call.model)
-        entry, hit = self._cached(caller, call, routes[0])
-        if hit is not None:
+        if begun.cached is not None:
+            hit = cache.decode(begun.cached)
             return hit, self._bill_hit(clock, caller, call, routes[0], hit)
         status: cache.Status = "miss" if entry is not None else "bypass"
-        reservation = self._reserve(caller, call)
         billed = ledger.Call(call.request_id, call.endpoint, call.model, reservation)
         try:
             response, route = self._first_answer(clock, caller, call, routes)
@@ -114,12 +118,13 @@ class Engine:
 
         Raises before any byte is sent when no route could start a stream.
         """
+        begun = self._begin(caller, call)
+        caller, entry, reservation = begun.caller, begun.cache_key, begun.reservation_id
         routes = routing.resolve(caller, call.model)
-        entry, hit = self._cached(caller, call, routes[0])
-        if hit is not None:
+        if begun.cached is not None:
+            hit = cache.decode(begun.cached)
             served = self._bill_hit(clock, caller, call, routes[0], hit)
             return LiveStream.replay(hit, served)
-        reservation = self._reserve(caller, call)
         billed = ledger.Call(call.request_id, call.endpoint, call.model, reservation)
         last: ProviderError | None = None
         for route in routes:
@@ -153,13 +158,24 @@ class Engine:
         raise from_provider(last)
 
     # --- shared steps -------------------------------------------------------------
-    def _cached(
-        self, caller: Caller, call: ChatCall, route: Route
-    ) -> tuple[str | None, ChatResponse | None]:
-        if not call.policy.applies(call.params):
-            return None, None
-        entry = cache.key(call.model, route.upstream_model, call.messages, call.params)
-        return entry, cache.lookup(self.db, caller, entry)
+    def _begin(self, caller: Caller, call: ChatCall) -> ledger.Begun:
+        """Rights, routes, cache and reservation: one statement before the provider call."""
+        digest = None
+        if call.policy.applies(call.params):
+            digest = cache.digest(call.model, call.messages, call.params)
+        cap = call.params.get("max_completion_tokens") or call.params.get("max_tokens")
+        output = cap if isinstance(cap, int) and cap > 0 else self.default_max_tokens
+        prompt = count_message_tokens(call.messages)
+        return ledger.begin(
+            self.db,
+            caller,
+            model=call.model,
+            cache_digest=digest,
+            request_id=call.request_id,
+            tokens=prompt + output,
+            ttl=self.reservation_ttl,
+            input_tokens=prompt,
+        )
 
     def _bill_hit(
         self, clock: Clock, caller: Caller, call: ChatCall, route: Route, hit: ChatResponse
@@ -175,21 +191,9 @@ class Engine:
             cache_hit=True,
             status="ok",
             latency_ms=clock.elapsed_ms(),
+            settler=self.settler,
         )
         return Served(route, hit.provider, "hit", row)
-
-    def _reserve(self, caller: Caller, call: ChatCall) -> uuid.UUID:
-        cap = call.params.get("max_completion_tokens") or call.params.get("max_tokens")
-        output = cap if isinstance(cap, int) and cap > 0 else self.default_max_tokens
-        prompt = count_message_tokens(call.messages)
-        return ledger.reserve(
-            self.db,
-            caller,
-            call.request_id,
-            prompt + output,
-            self.reservation_ttl,
-            input_tokens=prompt,
-        )
 
     def bill(
         self,
@@ -212,6 +216,7 @@ class Engine:
             cache_hit=False,
             status=status,
             latency_ms=clock.elapsed_ms(),
+            settler=self.settler,
         )
 
 

@@ -3,6 +3,12 @@
 The pool connects as `authenticator`; each transaction switches to the caller's role and
 claims exactly as the gateway does (transaction-local set_config), so RLS and grants
 decide. Database errors become `SidecarError`s with the gateway's SQLSTATE → HTTP table.
+
+`run` is the fast path for transactions whose statements do not depend on one another's
+results: BEGIN, the context, the statements and COMMIT go out in one psycopg pipeline, so a
+transaction costs one round trip (and one GIL hand-off) instead of four, and no row lock a
+statement takes is held while the thread waits to send COMMIT. `transaction` remains for the
+few that need Python between statements.
 """
 
 from __future__ import annotations
@@ -28,6 +34,10 @@ _SET_SECRETS_KEY = query("tx", "set_secrets_key")
 _PING = query("tx", "ping")
 
 Row = dict[str, Any]
+Statement = tuple[str, dict[str, Any]]
+_BEGIN = "BEGIN"
+_COMMIT = "COMMIT"
+_ROLLBACK = "ROLLBACK"
 
 
 @dataclass(frozen=True)
@@ -101,6 +111,45 @@ class Database:
         except (PoolTimeout, psycopg.Error):
             return False
 
+    def run(
+        self,
+        role: Role,
+        *statements: Statement,
+        path: str = "",
+        method: str = "POST",
+        repeatable: bool = True,
+    ) -> list[Row | None]:
+        """One transaction as `role` running `statements`; the first row of each.
+
+        A connection that a PostgreSQL restart broke fails the whole pipeline; it is dropped
+        and the transaction sent again on the next one, once. Unless `repeatable`: then BEGIN
+        and the context go first in a round trip of their own, so that the retry happens, as
+        in `transaction`, before anything of the caller's ran (a ledger insert must never run
+        twice), and the statements and COMMIT follow in a second one.
+        """
+        context = {"role": role.role, "claims": role.claims_json, "method": method, "path": path}
+        try:
+            for attempt in (1, 2):
+                with self.pool.connection(timeout=self._timeout) as conn:
+                    try:
+                        return _pipelined(conn, context, statements, repeatable)
+                    except _ContextLost:
+                        if attempt == 2:
+                            raise psycopg.OperationalError("connection lost") from None
+                    except psycopg.OperationalError:
+                        if attempt == 2 or not conn.broken or not repeatable:
+                            raise
+            raise AssertionError("unreachable")
+        except PoolTimeout:
+            raise SidecarError(
+                504, "the database connection pool is exhausted", type="api_error"
+            ) from None
+        except psycopg.OperationalError as exc:
+            log.warning("database unavailable: %s", str(exc).strip())
+            raise SidecarError(503, "the database is unavailable", type="api_error") from None
+        except psycopg.Error as exc:
+            raise from_database(exc) from None
+
     @contextmanager
     def _begin(self, context: dict[str, Any]) -> Iterator[psycopg.Connection[Row]]:
         """A pooled connection in a transaction with the caller's context set.
@@ -144,3 +193,40 @@ class Database:
             raise SidecarError(503, "the database is unavailable", type="api_error") from None
         except psycopg.Error as exc:
             raise from_database(exc) from None
+
+
+class _ContextLost(Exception):
+    """The connection broke before any of the caller's statements was sent."""
+
+
+def _pipelined(
+    conn: psycopg.Connection[Row],
+    context: dict[str, Any],
+    statements: tuple[Statement, ...],
+    repeatable: bool,
+) -> list[Row | None]:
+    cursors: list[psycopg.Cursor[Row]] = []
+    try:
+        with conn.pipeline() as pipeline:
+            conn.execute(_BEGIN, prepare=True)
+            conn.execute(_SET_CONTEXT, context)
+            if not repeatable:
+                try:
+                    pipeline.sync()
+                except psycopg.OperationalError:
+                    if conn.broken:
+                        raise _ContextLost from None
+                    raise
+            for sql, params in statements:
+                cursors.append(conn.execute(sql, params))
+            conn.execute(_COMMIT, prepare=True)
+    except psycopg.Error:
+        # A failed statement leaves the transaction aborted (the server skipped the rest of
+        # the pipeline, COMMIT included): roll it back before the connection goes back.
+        if not conn.broken and conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+            conn.execute(_ROLLBACK)
+        raise
+    return [
+        cursor.fetchone() if cursor.pgresult is not None and cursor.description else None
+        for cursor in cursors
+    ]

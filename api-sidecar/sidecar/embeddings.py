@@ -19,9 +19,18 @@ log = logging.getLogger("sidecar.embeddings")
 def embed(
     engine: Engine, clock: Clock, caller: Caller, *, model: str, inputs: list[str], params: JSON
 ) -> EmbeddingResponse:
-    routes = routing.resolve(caller, model)
     tokens = sum(count_tokens(text) for text in inputs)
-    reservation = ledger.reserve(engine.db, caller, None, tokens, engine.reservation_ttl)
+    begun = ledger.begin(
+        engine.db,
+        caller,
+        model=model,
+        cache_digest=None,
+        request_id=None,
+        tokens=tokens,
+        ttl=engine.reservation_ttl,
+    )
+    caller, reservation = begun.caller, begun.reservation_id
+    routes = routing.resolve(caller, model)
     billed = ledger.Call(None, "embeddings", model, reservation)
     last: ProviderError | None = None
     try:

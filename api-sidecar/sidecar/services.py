@@ -46,15 +46,25 @@ def clock() -> Clock:
     return found
 
 
-def caller() -> Caller:
-    """The authenticated caller of this request (once per request)."""
-    if "caller" not in g:
-        g.caller = services().auth.identify(
-            request.headers.get("authorization"),
-            request.headers.get("x-api-key"),
-            request.headers.get(WORKSPACE_HEADER),
+def caller(*, rights: bool = True) -> Caller:
+    """The authenticated caller of this request (once per request).
+
+    `rights=False` for the AI calls, whose one statement before the provider call
+    (app.begin_ai_call) checks the caller's rights and reads the routes itself.
+    """
+    name = "caller" if rights else "bare_caller"
+    if name not in g:
+        setattr(
+            g,
+            name,
+            services().auth.identify(
+                request.headers.get("authorization"),
+                request.headers.get("x-api-key"),
+                request.headers.get(WORKSPACE_HEADER),
+                rights=rights,
+            ),
         )
-    found: Caller = g.caller
+    found: Caller = getattr(g, name)
     return found
 
 

@@ -46,12 +46,22 @@ def test_concurrent_calls_never_overspend_a_small_quota(sidecar: Sidecar) -> Non
     )[0]
     assert calls == results.count(200)
     assert spent <= 500
-    held = sql(
-        sidecar,
-        "SELECT count(*) FROM app.budget_reservations WHERE workspace_id = %s",
-        tenant.workspace_id,
-    )[0][0]
-    assert held == 0  # every reservation was settled or released
+    # Every reservation was released or, by the sidecar's background settler (within ~20 ms
+    # of each call's ledger row), settled.
+    deadline = time.monotonic() + 5
+    while (held := _held(sidecar, tenant)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert held == 0
+
+
+def _held(sidecar: Sidecar, tenant: Tenant) -> int:
+    return int(
+        sql(
+            sidecar,
+            "SELECT count(*) FROM app.budget_reservations WHERE workspace_id = %s",
+            tenant.workspace_id,
+        )[0][0]
+    )
 
 
 def test_client_disconnect_mid_stream_bills_partial_estimated(

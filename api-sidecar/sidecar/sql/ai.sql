@@ -18,6 +18,14 @@ SELECT app.may_run_ai(%(workspace_id)s) AS allowed,
                  ORDER BY r.model, r.position), '[]')
         FROM api.ai_routes r WHERE r.workspace_id = %(workspace_id)s) AS routes;
 
+-- name: begin_ai_call
+-- Before the provider call, in one statement: caller check, manages, the model's routes, the
+-- cache (cache_digest: a digest of the request; the entry's key also names the first
+-- route's upstream model) and, on a miss, the API key's rate and the budget reservation.
+SELECT app.begin_ai_call(%(workspace_id)s, %(model)s, %(cache_digest)s, %(tokens)s,
+                         %(input_tokens)s, %(request_id)s,
+                         make_interval(secs => %(ttl_seconds)s)) AS call;
+
 -- name: provider_credential
 SELECT app.provider_credential(%(workspace_id)s, %(provider)s) AS secret;
 
@@ -37,16 +45,17 @@ SELECT app.debit_api_key_tokens(%(tokens)s);
 SELECT app.release_budget(%(reservation_id)s);
 
 -- name: record_usage
--- Settles the reservation and computes the cost in SQL; the row comes back as JSON.
-SELECT to_jsonb(u) AS usage
+-- The durable ledger row (cost computed in SQL); only what the callers use comes back.
+SELECT u.id, u.cost
 FROM app.record_ai_usage(
     %(workspace_id)s, %(request_id)s, %(reservation_id)s, %(endpoint)s, %(provider)s,
     %(model)s, %(upstream_model)s, %(input)s, %(output)s, %(cached_input)s, %(cache_write)s,
     %(reasoning)s, %(cache_hit)s, %(estimated)s, %(status)s, %(latency_ms)s) AS u;
 
 -- name: settle_usage
--- After the ledger row committed: counters and reservation, committed asynchronously.
-SELECT app.settle_ai_usage(%(usage_id)s);
+-- After the ledger rows committed: counters and reservations, committed asynchronously;
+-- the rows of one caller, as that caller (the background settler groups them).
+SELECT app.settle_ai_usage(%(usage_ids)s::bigint[]) AS settled;
 
 -- name: cache_lookup
 SELECT app.cache_lookup(%(workspace_id)s, %(key)s) AS response;

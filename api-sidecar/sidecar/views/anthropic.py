@@ -19,9 +19,9 @@ def messages() -> Response:
     call = ChatCall("messages", model, chat_messages, params, policy())
     engine = services().engine
     if stream:
-        live = engine.stream(clock(), caller(), call)
+        live = engine.stream(clock(), caller(rights=False), call)
         return event_stream(
             anthropic_wire.sse(live, model, chat_messages), served_headers(live.served)
         )
-    response, served = engine.complete(clock(), caller(), call)
+    response, served = engine.complete(clock(), caller(rights=False), call)
     return answer(anthropic_wire.message(response, model), headers=served_headers(served))

@@ -27,11 +27,11 @@ def chat_completions() -> Response:
     call = ChatCall("chat", model, messages, params, policy())
     engine = services().engine
     if stream:
-        live = engine.stream(clock(), caller(), call)
+        live = engine.stream(clock(), caller(rights=False), call)
         return event_stream(
             openai_wire.sse(live, model, include_usage), served_headers(live.served)
         )
-    response, served = engine.complete(clock(), caller(), call)
+    response, served = engine.complete(clock(), caller(rights=False), call)
     return answer(openai_wire.completion(response, model), headers=served_headers(served))
 
 
@@ -39,7 +39,7 @@ def chat_completions() -> Response:
 def create_embeddings() -> Response:
     model, inputs, params, encoding = openai_wire.embedding_request(json_body())
     response = embeddings.embed(
-        services().engine, clock(), caller(), model=model, inputs=inputs, params=params
+        services().engine, clock(), caller(rights=False), model=model, inputs=inputs, params=params
     )
     return answer(
         openai_wire.embeddings(response, model, encoding),
