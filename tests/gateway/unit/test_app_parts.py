@@ -81,10 +81,9 @@ def test_main_runs_uvicorn_with_the_configuration(
         monkeypatch.delenv(name, raising=False)
     assert cli.main([str(conf)]) == 0
     assert seen["app"] == "gateway.__main__:factory" and seen["factory"] is True
-    assert (seen["port"], seen["workers"], seen["loop"], seen["http"]) == (
-        4321,
-        3,
-        "uvloop",
-        "httptools",
-    )
+    assert (seen["port"], seen["workers"], seen["loop"]) == (4321, 3, "uvloop")
+    # httptools, guarded against slow and oversized request heads (ratelimit.slowloris)
+    from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+    assert issubclass(seen["http"], HttpToolsProtocol)
     assert cli.factory().config.server_port == 4321
