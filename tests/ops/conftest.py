@@ -8,6 +8,7 @@ GET /api/realtime in a thread and, like EventSource, reconnects with the last id
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -77,6 +78,7 @@ def _wait_up(stack: UpStack, timeout: float) -> None:
     raise AssertionError(f"taproot up not healthy within {timeout} s:\n{stack.output()}")
 
 
+@contextlib.contextmanager
 def start_up(tmp: Path, extra: Mapping[str, str] | None = None) -> Iterator[UpStack]:
     """`taproot up` in `tmp`; yields once the gateway and the sidecar answer 200."""
     tmp.chmod(0o755)
@@ -124,7 +126,8 @@ def start_up(tmp: Path, extra: Mapping[str, str] | None = None) -> Iterator[UpSt
 
 @pytest.fixture(scope="module")
 def up_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[UpStack]:
-    yield from start_up(tmp_path_factory.mktemp("up"))
+    with start_up(tmp_path_factory.mktemp("up")) as stack:
+        yield stack
 
 
 @dataclass
@@ -216,6 +219,13 @@ class Subscriber:
             f"not within {timeout} s; events {[(e.id, e.event) for e in self.events]},"
             f" statuses {self.statuses}, errors {self.errors[-3:]}"
         )
+
+    def wait_connected(self, timeout: float = 10) -> None:
+        """Until the stream's `: connected` comment: events committed later reach it."""
+        deadline = time.monotonic() + timeout
+        while not any(text == "connected" for _, text in self.comments):
+            assert time.monotonic() < deadline, (self.statuses, self.errors)
+            time.sleep(0.02)
 
     def close(self) -> None:
         self._stop.set()
