@@ -63,6 +63,7 @@ class Scenario:
     subscriber: Subscriber | None = None
     baseline_event: int = 0
     expected_events: list[int] = field(default_factory=list)
+    event_kinds: dict[int, str] = field(default_factory=dict)
     marks: dict[str, float] = field(default_factory=dict)
 
     def mark(self, what: str) -> None:
@@ -267,14 +268,16 @@ def _run(s: Scenario) -> None:
     # every event of the workspace after the baseline, as the outbox has them
     with psycopg.connect(_admin(s.stack), connect_timeout=5) as conn:
         rows = conn.execute(
-            "SELECT id FROM app.events WHERE workspace_id = %s AND id > %s ORDER BY id",
+            "SELECT id, topic, kind FROM app.events WHERE workspace_id = %s AND id > %s"
+            " ORDER BY id",
             (DEMO_WORKSPACE, s.baseline_event),
         ).fetchall()
     s.expected_events = [int(row[0]) for row in rows]
+    s.event_kinds = {int(row[0]): f"{row[1]}.{row[2]}" for row in rows}
     s.mark("events")
     want = set(s.expected_events)
     try:
-        sub.wait(lambda events: want <= {e.id for e in events}, timeout=10)
+        sub.wait(lambda events: want <= {e.id for e in events}, timeout=15)
     except AssertionError:
         pass  # reported by the test below
     finally:
@@ -295,7 +298,13 @@ def _report(s: Scenario) -> str:
     counts: dict[tuple[str, str], int] = {}
     for x in s.samples:
         phase = (
-            "outage" if s.during_outage(x) else "before" if x.started < s.stop_began else "after"
+            "outage"
+            if s.during_outage(x)
+            else "before"
+            if x.started + x.elapsed < s.stop_began
+            else "after"
+            if x.started >= s.started
+            else "edges"  # overlapping `db stop` or `db start`
         )
         key = (phase, f"{x.kind} {x.status if x.outcome == 'answer' else x.outcome}")
         counts[key] = counts.get(key, 0) + 1
@@ -341,9 +350,11 @@ def test_no_request_hangs_beyond_its_deadline(s: Scenario) -> None:
 
 def test_every_process_recovers_by_itself(s: Scenario) -> None:
     missing = {"rest", "ai", "health", "run_prompt"} - set(s.recovered)
-    late = [x for x in s.samples if x.started >= s.started + RECOVERY_SECONDS - 1]
     assert not missing, f"no 200 within {RECOVERY_SECONDS} s for {missing}; recovered {s.recovered}"
     assert all(v < RECOVERY_SECONDS for v in s.recovered.values()), s.recovered
+    # once recovered, nothing fails again
+    late = [x for x in s.samples if x.started >= s.started + max(s.recovered.values()) + 0.5]
+    assert late
     assert not [x for x in late if x.status != 200], _summary(late)
 
 
@@ -352,7 +363,7 @@ def test_no_prompt_run_is_lost(s: Scenario) -> None:
     before = {i: s.final_status.get(i) for i in s.before_outage}
     assert set(before.values()) == {"succeeded"}, before
     assert s.final_status.get(s.after_outage) == "succeeded"
-    # every run the load queued (before, during or after the outage) ran exactly once
+    # every run the load queued (before, during or after the outage) ran to success
     assert set(s.final_status.values()) == {"succeeded"}, s.final_status
 
 
@@ -362,6 +373,10 @@ def test_the_realtime_subscriber_resumes_with_no_event_lost(s: Scenario) -> None
     got = [e.id for e in sub.events if e.id is not None and e.id > s.baseline_event]
     assert s.expected_events, "no event after the baseline"
     missing = sorted(set(s.expected_events) - set(got))
-    assert not missing, f"lost {len(missing)} events: {missing[:10]}; reconnects {sub.connects}"
+    assert not missing, (
+        f"lost {len(missing)} of {len(s.expected_events)} events:"
+        f" {[(i, s.event_kinds.get(i)) for i in missing[:10]]}; last received"
+        f" {got[-3:]}; connections {sub.connects} {sub.statuses}; errors {sub.errors[-3:]}"
+    )
     assert len(got) == len(set(got)), "an event was delivered twice"
     assert got == sorted(got)
