@@ -249,6 +249,7 @@ def _run(s: Scenario) -> None:
                 ):
                     s.recovered[sample.kind] = sample.started + sample.elapsed - s.started
             time.sleep(0.1)
+        time.sleep(1.5)  # and the load goes on a little: nothing may fail once recovered
     s.mark("recovered")
     if "rest" in s.recovered:
         _document(s, "after the restart")
@@ -353,7 +354,7 @@ def test_every_process_recovers_by_itself(s: Scenario) -> None:
     assert not missing, f"no 200 within {RECOVERY_SECONDS} s for {missing}; recovered {s.recovered}"
     assert all(v < RECOVERY_SECONDS for v in s.recovered.values()), s.recovered
     # once recovered, nothing fails again
-    late = [x for x in s.samples if x.started >= s.started + max(s.recovered.values()) + 0.5]
+    late = [x for x in s.samples if x.started >= s.started + max(s.recovered.values()) + 0.2]
     assert late
     assert not [x for x in late if x.status != 200], _summary(late)
 
