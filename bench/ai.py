@@ -700,22 +700,22 @@ def _per_request(run: OpenLoop) -> list[str]:
     return lines
 
 
-# The previous report (commit d92c305, run 2026-12-01 18:48 UTC, before the asynchronous
-# settlement and the sidecar's round-trip cuts), for the before -> after table.
-PREVIOUS = "d92c305 (2026-12-01 18:48 UTC)"
+# The previous report (commit 02e8d45, run 2026-12-01 19:07 UTC: 4 transactions, ~16 round
+# trips per call, settlement on the request path), for the before -> after table.
+PREVIOUS = "02e8d45 (2026-12-01 19:07 UTC)"
 PREVIOUS_OPEN: dict[tuple[str, int], tuple[float, float, float, float]] = {
     # (path, workspaces): achieved req/s, header p50, header p99, client p99
-    ("direct", 1): (146, 130.4, 693.1, 696.3),
-    ("direct", 64): (180, 42.9, 128.0, 138.2),
-    ("gateway", 1): (126, 213.5, 828.2, 1006.4),
-    ("gateway", 64): (135, 138.3, 385.0, 2361.8),
+    ("direct", 1): (179, 35.6, 137.7, 145.6),
+    ("direct", 64): (180, 29.5, 95.9, 107.5),
+    ("gateway", 1): (162, 68.2, 272.9, 428.7),
+    ("gateway", 64): (160, 58.0, 222.5, 1423.2),
 }
 PREVIOUS_STREAMS: dict[tuple[str, int], tuple[int, int, float, float, float]] = {
     # (path, workspaces): completed, errors, added TTFT p50, added TTFT p99, chunk gap p99
-    ("direct", 1): (2489, 0, 2494.4, 4247.8, 46.9),
-    ("direct", 64): (3097, 0, 1589.2, 3205.6, 48.4),
-    ("gateway", 1): (1874, 0, 3549.8, 7079.0, 81.5),
-    ("gateway", 64): (2229, 0, 2994.6, 6596.3, 96.7),
+    ("direct", 1): (3031, 0, 1189.2, 1942.5, 61.4),
+    ("direct", 64): (3243, 0, 1023.3, 1389.1, 66.9),
+    ("gateway", 1): (2052, 0, 2053.7, 5272.0, 114.4),
+    ("gateway", 64): (2334, 0, 1683.3, 4810.6, 185.5),
 }
 
 
