@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -37,7 +38,8 @@ def test_the_units_verify(tmp_path: Path) -> None:
     names = []
     for unit in units:
         name = unit.name.replace("@.service", "@1.service")
-        (tmp_path / name).write_text(unit.read_text().replace("/opt/taproot", str(ROOT)))
+        text = unit.read_text().replace("/opt/taproot/.venv/bin/python", sys.executable)
+        (tmp_path / name).write_text(text.replace("/opt/taproot", str(ROOT)))
         names.append(f"./{name}")
     result = subprocess.run(
         [analyze, "verify", "--man=no", *names],
