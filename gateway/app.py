@@ -16,12 +16,13 @@ from typing import Any
 
 import asyncpg
 
+import telemetry
 from gateway import errors, openapi, plan, query, request, response
 from gateway._sql import query as named_query
 from gateway.auth import Authenticator
 from gateway.config import Config
 from gateway.errors import ApiError
-from gateway.metrics import Metrics
+from gateway.metrics import Metrics, route_class
 from gateway.proxy import Proxy
 from gateway.realtime import Realtime
 from gateway.response import Response
@@ -68,6 +69,13 @@ class App:
             )
         )
         self.root = config.server_root_path
+        self.metrics.instrument(
+            self.db,
+            self.reloader,
+            self.realtime.hub if self.realtime is not None else None,
+            self.door,
+            db_uri=config.db_uri,
+        )
         self.timing = config.server_timing_enabled
         self.max_body = config.server_max_body_bytes
         self.cors_origins = frozenset(config.server_cors_allowed_origins)
@@ -83,9 +91,32 @@ class App:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
         if kind == "http":
-            await self._http(scope, receive, send)
+            await self._measured(scope, receive, send)
         elif kind == "lifespan":
             await self._lifespan(receive, send)
+
+    async def _measured(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Every answer counted and timed by route class, method and status (metrics.py)."""
+        started = time.perf_counter()
+        status = 0
+
+        async def sent(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self._http(scope, receive, sent)
+        finally:
+            path: str = scope["path"]
+            route = route_class(
+                path,
+                self.root,
+                proxied=self.proxy is not None and self.proxy.matches(path),
+                realtime=self.realtime is not None and self.realtime.matches(path),
+            )
+            self.metrics.observe(route, scope["method"], status, time.perf_counter() - started)
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:
         while True:
@@ -104,6 +135,7 @@ class App:
                 return
 
     async def startup(self) -> None:
+        await self.metrics.start()
         await self.db.start()
         await self.reloader.start()
         if self.realtime is not None:
@@ -112,6 +144,7 @@ class App:
             log.error("serving 503 PGRST002 until the schema cache loads")
 
     async def shutdown(self) -> None:
+        await self.metrics.close()
         if self.door is not None:
             await self.door.close()
         if self.realtime is not None:
@@ -129,7 +162,6 @@ class App:
             await self.door(scope, receive, send, self._serve)
 
     async def _serve(self, scope: Scope, receive: Receive, send: Send) -> None:
-        started = time.perf_counter()
         if self.proxy is not None and self.proxy.matches(scope["path"]):
             # before the API pipeline: the upstream answers (CORS included) as it sees fit
             await self.proxy.handle(scope, receive, send)
@@ -143,7 +175,6 @@ class App:
                 preflight = cors_preflight(scope, origin if allowed else None)
                 if preflight is not None:
                     await _send(send, preflight, scope)
-                    self.metrics.observe(200, time.perf_counter() - started)
                     return
             if self.realtime is not None and self.realtime.matches(scope["path"]):
                 # a stream, not a Response: errors before it starts come back as ApiError
@@ -165,20 +196,13 @@ class App:
             if trace is not None:
                 resp.headers.append((self.trace_header, trace.encode("latin-1")))
         await _send(send, resp, scope)
-        self.metrics.observe(resp.status, time.perf_counter() - started)
 
     async def _route(self, scope: Scope, receive: Receive) -> Response:
         path: str = scope["path"]
         if path == "/metrics":
-            cache = self.reloader.cache
-            return Response(
-                200,
-                [(b"content-type", b"text/plain; version=0.0.4")],
-                self.metrics.render(
-                    self.db.pool_stats(), time.time() - cache.loaded_at if cache else None
-                )
-                + (self.door.metrics() if self.door is not None else b""),
-            )
+            # every process of the group (telemetry); the limiter's counts are sampled
+            body = await self.metrics.render()
+            return Response(200, [(b"content-type", telemetry.CONTENT_TYPE.encode())], body)
         root = self.root
         if root:
             if path == root or path.startswith(root + "/"):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -47,9 +48,25 @@ def secrets_key(target: Target, settings: Settings) -> str | None:
     return path.read_text().strip()
 
 
+def metrics_dir(settings: Settings, component: str | None = None) -> Path:
+    """Where the processes of `component` write their metrics (PROMETHEUS_MULTIPROC_DIR);
+    without a component, the group directory the gateway's /metrics reads as a whole."""
+    path = Path(settings.home).resolve() / "metrics"
+    if component is not None:
+        path = path / component
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def reset_metrics(settings: Settings) -> None:
+    """A new stack starts from empty metrics files (counters restart at 0, as on a reboot)."""
+    shutil.rmtree(metrics_dir(settings), ignore_errors=True)
+
+
 def sidecar_env(target: Target, settings: Settings, secret: str, key: str | None) -> dict[str, str]:
     env = {
         **os.environ,
+        "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir(settings, "sidecar")),
         "TAPROOT_SIDECAR_DB_URI": target.app_url("authenticator", settings.authenticator_password),
         "TAPROOT_JWT_SECRET": secret,
         "TAPROOT_JWT_AUD": "taproot",
@@ -67,6 +84,7 @@ def worker_env(target: Target, settings: Settings, key: str | None) -> dict[str,
     env = {
         **os.environ,
         "TAPROOT_WORKER_DB_URI": target.app_url("authenticator", settings.authenticator_password),
+        "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir(settings, "worker")),
     }
     if key:
         env["TAPROOT_SECRETS_KEY"] = key
@@ -87,6 +105,11 @@ def gateway_env(target: Target, settings: Settings, secret: str) -> dict[str, st
         "PGRST_SERVER_ROOT_PATH": "/api",
         "PGRST_SERVER_WORKERS": str(settings.gateway_workers),
         "TAPROOT_PROXY": f"/api/ai=http://{settings.sidecar_host}:{settings.sidecar_port}",
+        # one scrape of /metrics: every gateway, sidecar and worker process of this stack,
+        # and the job queue read as service_role (docs/operations.md, "Metrics")
+        "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir(settings, "gateway")),
+        "TAPROOT_METRICS_GROUP_DIR": str(metrics_dir(settings)),
+        "TAPROOT_METRICS_QUEUE_ROLE": "service_role",
         **REALTIME_ENV,
         **RATE_LIMIT_ENV,
     }
@@ -145,6 +168,7 @@ def run(settings: Settings) -> int:
             seed(target.db)
         secret = jwt_secret(target.db, settings)
         key = secrets_key(target, settings)
+        reset_metrics(settings)
         sup.spawn(
             "sidecar",
             [sys.executable, "-m", "sidecar"],

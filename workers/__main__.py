@@ -35,7 +35,9 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
 
 
 async def _serve(args: argparse.Namespace) -> int:
-    from workers.app import app
+    from workers.app import app, pool
+    from workers.metrics import SAMPLING
+    from workers.tasks import runner
 
     config = settings()
     queues: list[str] = [q for q in (args.queues or "").split(",") if q] or config.queue_list or []
@@ -46,6 +48,10 @@ async def _serve(args: argparse.Namespace) -> int:
     while not stop.is_set():
         try:
             async with app.open_async():
+                # pool, breakers and heartbeat gauges; GET /metrics when a port is set
+                beat = asyncio.create_task(
+                    SAMPLING.run(pool(), runner().breakers, config.db_uri), name="metrics"
+                )
                 run = asyncio.create_task(
                     app.run_worker_async(
                         queues=queues or None,  # type: ignore[arg-type]  # None: every queue
@@ -66,6 +72,7 @@ async def _serve(args: argparse.Namespace) -> int:
                 with contextlib.suppress(asyncio.CancelledError):
                     await run
                 stopping.cancel()
+                beat.cancel()
         except Exception:
             log.exception("the worker stopped on an error")
         if not stop.is_set():

@@ -34,6 +34,7 @@ from ai.templates import TemplateError, prompt_messages, render
 from ai.tokens import count_message_tokens
 from ai.types import ChatRequest, ChatResponse, Usage
 from taproot.sqlfiles import named_queries
+from telemetry import ai as ai_metrics
 from workers.progress import DeltaPublisher, collect
 from workers.retry import RetryLater, TaprootRetry
 from workers.settings import WorkerSettings
@@ -199,15 +200,22 @@ class Runner:
             provider = self.breakers.guard(registry.get_provider(credential, api_key), credential)
             request = ChatRequest(upstream_model, messages, params, attempt=claim.attempt)
             publisher = DeltaPublisher(pool, claim.request_id)
+            started = time.perf_counter()
             try:
-                return await collect(
+                response = await collect(
                     provider.stream_chat(request), request, provider.name, publisher
                 )
             except ProviderError as exc:
+                ai_metrics.provider_call(
+                    "worker", credential, exc.kind.value, time.perf_counter() - started
+                )
                 if not (exc.retryable or exc.kind is ErrorKind.AUTH):
                     raise
                 last = exc
                 log.warning("route %s/%s failed: %s", credential, upstream_model, exc.message)
+            else:
+                ai_metrics.provider_call("worker", credential, "ok", time.perf_counter() - started)
+                return response
         assert last is not None
         raise last
 
@@ -298,6 +306,15 @@ class Runner:
                 await self._release(pool, reservation)
                 return Outcome("superseded", _pg_message(exc))
             raise
+        ai_metrics.billed(
+            "worker",
+            response.provider,
+            cache="hit" if cache_hit else "miss",
+            status="ok",
+            input_tokens=usage.input_tokens,
+            output_tokens=usage.output_tokens,
+            cost=None if cost is None else float(cost),
+        )
         async with pool.connection() as conn, conn.transaction():
             await conn.execute(self.sql["settle"], (usage_id,))
         return Outcome("succeeded", "cache hit" if cache_hit else "")

@@ -12,6 +12,7 @@ from procrastinate import JobContext
 
 from workers.ai_run import Runner
 from workers.app import app, pool
+from workers.metrics import timed
 from workers.retry import TaprootRetry
 from workers.settings import settings
 
@@ -27,6 +28,7 @@ def runner() -> Runner:
 
 
 @app.task(name="ai.run_request", queue="ai", pass_context=True, retry=RETRY)
+@timed("ai.run_request")
 async def run_request(context: JobContext, request_id: str) -> str:
     """Run one attempt of AI request `request_id` (deferred by the request's insert trigger)."""
     assert context.job.id is not None
@@ -35,5 +37,6 @@ async def run_request(context: JobContext, request_id: str) -> str:
 
 
 @app.task(name="noop", queue="default")
+@timed("noop")
 async def noop() -> None:
     """Does nothing: the queue's own cost, for benchmarks and health probes."""

@@ -18,16 +18,14 @@ from ai.breaker import Breakers
 from ai.errors import ProviderError
 from ratelimit import sidecar as ratelimit
 from ratelimit.limits import parse_limits
-from sidecar import ledger
+from sidecar import ledger, metrics
 from sidecar.aio import Loop
 from sidecar.caller import Authenticator
-from sidecar.chat import Engine
 from sidecar.db import Database
 from sidecar.errors import SidecarError, from_provider
 from sidecar.services import EXTENSION, Services
 from sidecar.settings import Settings
 from sidecar.timing import Clock
-from sidecar.upstream import Upstream
 from sidecar.views import admin, anthropic, openai, prompts
 from sidecar.views._respond import answer
 
@@ -44,6 +42,7 @@ def create_app(settings: Settings) -> Flask:
     app.before_request(_start_clock)
     app.after_request(_overhead)
     app.register_error_handler(Exception, _error)
+    metrics.install(app)  # GET /metrics on the sidecar's own port, request timings
     if settings.rate_limit_enabled:
         _limit(app, settings, services)
     return app
@@ -81,14 +80,14 @@ def _services(settings: Settings) -> Services:
     breakers = Breakers(
         fail_max=settings.breaker_fail_max, reset_timeout=settings.breaker_reset_seconds
     )
-    upstream = Upstream(
+    upstream = metrics.MeteredUpstream(
         loop,
         db,
         breakers,
         secrets=settings.secrets_key is not None,
         attempts=settings.retry_attempts,
     )
-    engine = Engine(
+    engine = metrics.MeteredEngine(
         db,
         upstream,
         settings.default_max_tokens,

@@ -1,4 +1,5 @@
-"""Pieces of the app that need no database: metrics, CORS preflight, the CLI entry."""
+"""Pieces of the app that need no database: CORS preflight, the CLI entry (metrics:
+tests/metrics)."""
 
 from __future__ import annotations
 
@@ -9,22 +10,6 @@ import pytest
 
 from gateway import __main__ as cli
 from gateway.app import cors_preflight
-from gateway.metrics import Metrics
-
-
-def test_metrics_render() -> None:
-    m = Metrics()
-    m.observe(200, 0.002)
-    m.observe(200, 0.3)
-    m.observe(404, 20.0)
-    text = m.render({"size": 2, "idle": 1, "max": 10}, 12.5).decode()
-    assert 'gateway_requests_total{status="200"' in text
-    assert 'gateway_requests_total{status="404"' in text
-    assert 'le="+Inf"' in text and "gateway_request_duration_seconds_count" in text
-    assert 'state="idle"' in text and "gateway_schema_cache_age_seconds" in text
-    assert (
-        "schema_cache_age_seconds{" not in m.render({"size": 0, "idle": 0, "max": 1}, None).decode()
-    )
 
 
 def scope(headers: dict[str, str]) -> dict[str, Any]:
