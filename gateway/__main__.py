@@ -2,6 +2,9 @@
 
 PGRST_* variables override the file, as in PostgREST. With server-workers > 1 uvicorn
 starts that many processes; each re-reads the configuration through `factory`.
+Logs are JSON lines unless stderr is a terminal (TAPROOT_LOG_FORMAT, taproot/logs.py),
+uvicorn's own included. SIGTERM stops accepting, lets in-flight requests finish for
+taproot-shutdown-timeout seconds, then closes the pools (the lifespan's shutdown).
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import sys
 
 from gateway.app import App, create_app
 from gateway.config import Config, ConfigError, load
+from taproot import logs
 
 _FILE_VAR = "TAPROOT_GATEWAY_CONFIG_FILE"
 _LEVELS = {
@@ -29,9 +33,19 @@ def _config() -> Config:
     return load(config_file=pathlib.Path(path) if path else None)
 
 
+def _configure_logging(config: Config) -> None:
+    logs.configure(_LEVELS[config.log_level])
+    # uvicorn's own lines (start-up, errors) go through the same handler
+    for name in ("uvicorn", "uvicorn.error"):
+        logging.getLogger(name).handlers.clear()
+        logging.getLogger(name).propagate = True
+
+
 def factory() -> App:
-    """Called by uvicorn in each worker process."""
-    return create_app(_config())
+    """Called by uvicorn in each worker process (a spawned one configures its logging)."""
+    config = _config()
+    _configure_logging(config)
+    return create_app(config)
 
 
 def _host(value: str) -> str:
@@ -55,9 +69,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"gateway: configuration error: {exc}", file=sys.stderr)
         return 2
     level = _LEVELS[config.log_level]
-    logging.basicConfig(
-        level=level, format="%(asctime)s %(process)d %(levelname)s %(name)s: %(message)s"
-    )
+    try:
+        _configure_logging(config)
+    except ValueError as exc:
+        print(f"gateway: configuration error: {exc}", file=sys.stderr)
+        return 2
     import uvicorn
 
     from ratelimit import slowloris
@@ -74,7 +90,9 @@ def main(argv: list[str] | None = None) -> int:
         loop="uvloop",
         http=http,
         lifespan="on",
-        access_log=config.log_level == "debug",
+        # one line per request comes from the app itself (gateway.request), with its ids
+        access_log=False,
+        log_config=None,
         log_level=logging.getLevelName(max(level, logging.INFO)).lower()
         if level <= logging.INFO
         else "warning",
@@ -83,9 +101,9 @@ def main(argv: list[str] | None = None) -> int:
         date_header=True,
         # many long-lived streams (/realtime) and keep-alive clients with long think times;
         # no limit_concurrency: uvicorn's 503 would make EventSource give up for good
-        timeout_keep_alive=75,
+        timeout_keep_alive=config.keepalive_seconds,
         backlog=4096,
-        timeout_graceful_shutdown=10,
+        timeout_graceful_shutdown=config.shutdown_timeout,
     )
     return 0
 

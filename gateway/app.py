@@ -2,14 +2,23 @@
 
 auth → request → plan → query → tx → response, each timed (Server-Timing when
 server-timing-enabled). The lifespan starts the asyncpg pool and the schema cache and
-closes them. Health (`<root>/health`, `<root>/ready`) and `/metrics` are answered here.
-Unexpected exceptions become a generic 500 in PostgREST's shape and a log line.
+closes them. Health (`<root>/live`, `<root>/health`, `<root>/ready`) and `/metrics` are
+answered here. Unexpected exceptions become a generic 500 in PostgREST's shape and a log line.
+
+Every request has an id: the client's X-Request-Id, or a new one. It is echoed in the
+response, forwarded upstream by the proxy, set as the request.id GUC of the transaction,
+and carried by every log record of the request (taproot/logs.py) with the W3C
+traceparent and the user id; one `gateway.request` line per request says how it ended
+(5xx at error, 4xx at warn, the rest at info: PostgREST's log-level semantics).
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import logging
+import os
 import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
@@ -24,13 +33,16 @@ from gateway.config import Config
 from gateway.errors import ApiError
 from gateway.metrics import Metrics, route_class
 from gateway.proxy import Proxy
+from gateway.query import ident
 from gateway.realtime import Realtime
 from gateway.response import Response
 from gateway.schema_cache import Reloader
 from gateway.tx import Context, Database
 from ratelimit.gateway import FrontDoor
+from taproot import logs
 
 log = logging.getLogger("gateway")
+access_log = logging.getLogger("gateway.request")
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -39,6 +51,8 @@ Send = Callable[[Message], Awaitable[None]]
 
 _JSON = [(b"content-type", b"application/json")]
 PLAN_CACHE_SIZE = 1024
+_REQUEST_ID = logs.REQUEST_ID_HEADER.encode()
+_TRACEPARENT = logs.TRACEPARENT_HEADER.encode()
 
 
 class App:
@@ -82,6 +96,13 @@ class App:
         self.trace_header = (
             config.server_trace_header.encode("latin-1") if config.server_trace_header else None
         )
+        self._ready_sql = (
+            f"SELECT {'.'.join(ident(p) for p in config.ready.function)}($1::jsonb)"
+            if config.ready.function
+            else None
+        )
+        self._ready_args = json.dumps(dict(config.ready.args))
+        self._probe_client: Any = None
         self._accessible_rel = named_query("tx", "accessible_relations")
         self._accessible_fn = named_query("tx", "accessible_functions")
         # (method, path, query, negotiation headers) → (schema cache, request, plan, SQL)
@@ -151,15 +172,76 @@ class App:
             await self.realtime.close()
         if self.proxy is not None:
             await self.proxy.close()
+        if self._probe_client is not None:
+            await self._probe_client.aclose()
         await self.reloader.close()
         await self.db.close()
+        log.info("gateway stopped: pools closed")
 
     # --- HTTP -------------------------------------------------------------------------
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if self.door is None:
-            await self._serve(scope, receive, send)
-        else:
-            await self.door(scope, receive, send, self._serve)
+        started = time.perf_counter()
+        given: bytes | None = None
+        traceparent: bytes | None = None
+        for key, value in scope["headers"]:
+            if key == _REQUEST_ID:
+                given = value
+            elif key == _TRACEPARENT:
+                traceparent = value
+        rid = logs.accept_request_id(given.decode("latin-1") if given is not None else None)
+        if given is None or given.decode("latin-1") != rid:
+            # the pipeline (request.headers), the proxy and the sidecar see the same id
+            headers = [(k, v) for k, v in scope["headers"] if k != _REQUEST_ID]
+            headers.append((_REQUEST_ID, rid.encode("latin-1")))
+            scope["headers"] = headers
+        context = logs.RequestContext(
+            rid,
+            logs.accept_traceparent(traceparent.decode("latin-1") if traceparent else None),
+        )
+        token = logs.bind(context)
+        status = 0
+        echo = rid.encode("latin-1")
+
+        async def tagged(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                out = message.setdefault("headers", [])
+                if not any(k.lower() == _REQUEST_ID for k, _ in out):
+                    message["headers"] = [*out, (_REQUEST_ID, echo)]
+            await send(message)
+
+        try:
+            if self.door is None:
+                await self._serve(scope, receive, tagged)
+            else:
+                await self.door(scope, receive, tagged, self._serve)
+        finally:
+            level = (
+                logging.ERROR
+                if status >= 500 or status == 0
+                else logging.WARNING
+                if status >= 400
+                else logging.INFO
+            )
+            if access_log.isEnabledFor(level):
+                ms = (time.perf_counter() - started) * 1000
+                method, path = scope.get("method"), scope.get("path")
+                access_log.log(
+                    level,
+                    "%s %s %s %.1f ms",
+                    method,
+                    path,
+                    status or "-",
+                    ms,
+                    extra={
+                        "method": method,
+                        "route": path,
+                        "status": status or None,
+                        "duration_ms": round(ms, 2),
+                    },
+                )
+            logs.reset(token)
 
     async def _serve(self, scope: Scope, receive: Receive, send: Send) -> None:
         if self.proxy is not None and self.proxy.matches(scope["path"]):
@@ -209,6 +291,8 @@ class App:
                 path = path[len(root) :] or "/"
             else:
                 raise errors.invalid_path()
+        if path == "/live":
+            return self._live()
         if path == "/health":
             return await self._health()
         if path == "/ready":
@@ -230,17 +314,85 @@ class App:
         }
         return Response(200 if ok else 503, list(_JSON), json.dumps(body).encode())
 
+    def _live(self) -> Response:
+        """Liveness: the process answers; no database, never anything but 200."""
+        body = {"status": "ok", "pid": os.getpid()}
+        return Response(200, list(_JSON), json.dumps(body).encode())
+
     async def _ready(self) -> Response:
-        loaded = self.reloader.cache is not None
-        ok = loaded and await self.db.ping()
+        """Readiness: every check passes (docs/operations.md, "Health"), else 503 and why."""
+        cache = self.reloader.cache
+        loaded = cache is not None
         if not loaded:
             self.reloader.request_reload()
+        ready = self.config.ready
+        probes = [self._probe(name, url, ready.timeout) for name, url in ready.probes]
+        database, found = await self._ready_database(ready.timeout)
+        checks: dict[str, Any] = {
+            "database": database,
+            "schema_cache": {
+                "ok": loaded,
+                "age_seconds": round(time.time() - cache.loaded_at, 3) if cache else None,
+                "last_error": self.reloader.last_error,
+            },
+            **found,
+        }
+        for name, outcome in zip(ready.probes, await asyncio.gather(*probes), strict=True):
+            checks[name[0]] = outcome
+        ok = all(bool(c.get("ok")) for c in checks.values())
         body = {
             "status": "ready" if ok else "not ready",
             "schema_cache": loaded,
-            "database": "ok" if ok or (not loaded and await self.db.ping()) else "unavailable",
+            "database": "ok" if database["ok"] else "unavailable",
+            "failing": [name for name, c in checks.items() if not c.get("ok")],
+            "checks": checks,
         }
-        return Response(200 if ok else 503, list(_JSON), json.dumps(body).encode())
+        return Response(200 if ok else 503, list(_JSON), json.dumps(body, default=str).encode())
+
+    async def _ready_database(self, within: float) -> tuple[dict[str, Any], dict[str, Any]]:
+        """The database check, and the checks the configured readiness function returns."""
+        if self._ready_sql is None:
+            ok = await self.db.ping(within)
+            return {"ok": ok, "pool": self.db.pool_stats()}, {}
+        try:
+            value = await self.db.fetch_value(self._ready_sql, self._ready_args, within=within)
+        except (
+            asyncpg.UndefinedFunctionError,
+            asyncpg.InsufficientPrivilegeError,
+            asyncpg.InvalidSchemaNameError,
+        ) as exc:  # a schema older than the function (or not granted to the login role)
+            missing = {
+                "ok": False,
+                "expected": self.config.ready.args.get("expected_change"),
+                "error": str(exc),
+                "hint": "deploy the migrations",
+            }
+            return {"ok": True, "pool": self.db.pool_stats()}, {"schema": missing}
+        except Exception as exc:  # down, timed out, or the function failed: not ready
+            reason = str(exc) or type(exc).__name__
+            return {"ok": False, "error": reason, "pool": self.db.pool_stats()}, {}
+        found = json.loads(value) if isinstance(value, str) else value
+        if not isinstance(found, dict):
+            found = {"readiness_function": {"ok": False, "error": "did not return an object"}}
+        checks = {
+            str(k): v if isinstance(v, dict) else {"ok": bool(v)} for k, v in found.items()
+        }
+        return {"ok": True, "pool": self.db.pool_stats()}, checks
+
+    async def _probe(self, name: str, url: str, within: float) -> dict[str, Any]:
+        """GET `url`: ok on 2xx within the timeout; its JSON body is passed on as detail."""
+        import httpx
+
+        if self._probe_client is None:
+            self._probe_client = httpx.AsyncClient(timeout=within)
+        try:
+            answer = await self._probe_client.get(url, headers=logs.outgoing_headers())
+        except httpx.HTTPError as exc:
+            return {"ok": False, "url": url, "error": str(exc) or type(exc).__name__}
+        out: dict[str, Any] = {"ok": answer.is_success, "url": url, "status": answer.status_code}
+        with contextlib.suppress(ValueError):
+            out["detail"] = answer.json()
+        return out
 
     async def _read_body(self, receive: Receive) -> bytes:
         chunks: list[bytes] = []
@@ -289,6 +441,9 @@ class App:
                 headers[name] = value
         # 1. auth
         auth = self.auth.authenticate(headers.get("authorization"))
+        context = logs.current()
+        if context is not None and auth.authenticated:
+            context.claims_json = auth.claims_json  # the user id of the request's log lines
         if timer is not None:
             timer.mark("jwt")
         # 2. request (GET/HEAD plans are memoized per URL and negotiation headers)
@@ -461,6 +616,7 @@ class App:
             read_only=read_only,
             rollback=rollback,
             timezone=timezone,
+            request_id=headers.get("x-request-id", ""),
         )
 
     async def _openapi(

@@ -72,6 +72,16 @@ _DEFAULTS: dict[str, str] = {
     "realtime-retry-ms": "3000",
     # Taproot's rate limits and abuse guards (docs/rate-limits.md; PGRST_RATE_LIMIT_* …)
     **ratelimit_settings.DEFAULTS,
+    # Taproot's readiness checks (docs/operations.md, "Health"): a SQL function called with a
+    # JSON object of arguments, and HTTP endpoints that must answer 2xx
+    "taproot-ready-function": "",
+    "taproot-ready-args": "{}",
+    "taproot-expected-change": "",
+    "taproot-ready-probes": "",
+    "taproot-ready-timeout": "2",
+    # idle keep-alive connections are kept this long; SIGTERM drains for this long
+    "taproot-keepalive-seconds": "75",
+    "taproot-shutdown-timeout": "10",
 }
 # Options that may come from a file named by <variable>_FILE (secrets, never logged)
 _SECRET_OPTIONS = ("db-uri", "jwt-secret", "rate-limit-db-uri")
@@ -92,6 +102,16 @@ class RealtimeConfig:
     queue_size: int
     heartbeat_seconds: float
     retry_ms: int
+
+
+@dataclass(frozen=True)
+class ReadyConfig:
+    """The taproot-ready-* options: what /ready checks besides the pool and schema cache."""
+
+    function: tuple[str, ...] | None = None
+    args: Mapping[str, Any] = field(default_factory=dict)
+    probes: tuple[tuple[str, str], ...] = ()
+    timeout: float = 2.0
 
 
 class ConfigError(ValueError):
@@ -134,6 +154,9 @@ class Config:
     limits: ratelimit_settings.GatewayLimits = field(
         default_factory=ratelimit_settings.GatewayLimits
     )
+    ready: ReadyConfig = field(default_factory=ReadyConfig)
+    keepalive_seconds: int = 75
+    shutdown_timeout: int = 10
     raw: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
 
     @property
@@ -325,6 +348,43 @@ def _realtime(v: Mapping[str, str], root: str) -> RealtimeConfig | None:
     )
 
 
+def _ready(v: Mapping[str, str]) -> ReadyConfig:
+    function = v["taproot-ready-function"].strip()
+    try:
+        args = json.loads(v["taproot-ready-args"].strip() or "{}")
+    except ValueError:
+        args = None
+    if not isinstance(args, dict):
+        raise ConfigError(f"{_where('taproot-ready-args')}: expected a JSON object")
+    expected = v["taproot-expected-change"].strip()
+    if expected:
+        args["expected_change"] = expected
+    probes: list[tuple[str, str]] = []
+    for item in _list(v["taproot-ready-probes"]):
+        name, sep, url = item.partition("=")
+        if not sep or not name.strip() or not re.match(r"^https?://", url.strip()):
+            raise ConfigError(
+                f"{_where('taproot-ready-probes')}: expected name=http://host:port/path, "
+                f"got {item!r}"
+            )
+        probes.append((name.strip(), url.strip()))
+    timeout = v["taproot-ready-timeout"].strip()
+    try:
+        seconds = float(timeout)
+    except ValueError:
+        seconds = -1.0
+    if not 0 < seconds <= 60:
+        raise ConfigError(
+            f"{_where('taproot-ready-timeout')}: expected seconds between 0 and 60, got {timeout!r}"
+        )
+    return ReadyConfig(
+        function=_qualified("taproot-ready-function", function) if function else None,
+        args=args,
+        probes=tuple(probes),
+        timeout=seconds,
+    )
+
+
 def _limits(v: Mapping[str, str]) -> ratelimit_settings.GatewayLimits:
     try:
         return ratelimit_settings.load(v)
@@ -412,5 +472,8 @@ def _build(v: dict[str, str]) -> Config:
         taproot_proxy=_proxy(v["taproot-proxy"]),
         realtime=_realtime(v, root),
         limits=_limits(v),
+        ready=_ready(v),
+        keepalive_seconds=_int("taproot-keepalive-seconds", v["taproot-keepalive-seconds"], 1),
+        shutdown_timeout=_int("taproot-shutdown-timeout", v["taproot-shutdown-timeout"], 0),
         raw=dict(v),
     )

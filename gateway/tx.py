@@ -57,6 +57,8 @@ class Context:
     read_only: bool
     rollback: bool = False
     timezone: str | None = None
+    # request.id: the X-Request-Id of the request (logs, audit rows and jobs correlate)
+    request_id: str = ""
 
 
 @dataclass(slots=True)
@@ -131,6 +133,15 @@ class Database:
             return True
         except (TimeoutError, asyncpg.PostgresError, *_CONNECTION_ERRORS):
             return False
+
+    async def fetch_value(self, sql: str, *args: Any, within: float) -> Any:
+        """One value of `sql` on a pooled connection as the pool's login role, within
+        `within` seconds (the readiness function); outside any request's transaction."""
+        if self.pool is None:
+            raise ConnectionError("the connection pool is not started")
+        async with asyncio.timeout(within):
+            async with self.pool.acquire() as conn:
+                return await conn.fetchval(sql, *args)
 
     async def run(
         self,
@@ -207,6 +218,7 @@ class Database:
                     ctx.path,
                     ctx.headers_json,
                     ctx.cookies_json,
+                    ctx.request_id,
                 )
                 if ctx.timezone is not None:
                     await conn.fetchrow(_SET_TIMEZONE, ctx.timezone)

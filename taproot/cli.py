@@ -125,6 +125,9 @@ def build_parser() -> argparse.ArgumentParser:
     worker.add_argument("--name", help="worker name in logs")
     proc = sub.add_parser("procrastinate", help="Procrastinate's CLI on Taproot's database")
     proc.add_argument("args", nargs=argparse.REMAINDER, help="e.g. healthchecks, shell")
+    sub.add_parser(
+        "doctor", help="check database, schema, workers, queue, gateway, sidecar (1: problems)"
+    )
     types = sub.add_parser("types", help="TypeScript types of the REST API for postgrest-js")
     types.add_argument("--out", help="write to this file instead of stdout")
     return parser
@@ -159,6 +162,10 @@ def main(argv: list[str] | None = None) -> int:
             return _procrastinate(settings, [a for a in args.args if a != "--"])
         if args.command == "types":
             return _types(settings, args.out)
+        if args.command == "doctor":
+            from taproot import doctor
+
+            return doctor.run(settings)
         if args.command == "setup":
             from taproot import system_deps
 

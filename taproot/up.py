@@ -112,6 +112,21 @@ def gateway_env(target: Target, settings: Settings, secret: str) -> dict[str, st
         "TAPROOT_METRICS_QUEUE_ROLE": "service_role",
         **REALTIME_ENV,
         **RATE_LIMIT_ENV,
+        **{k: os.environ.get(k, v) for k, v in ready_env(settings).items()},
+    }
+
+
+def ready_env(settings: Settings) -> dict[str, str]:
+    """GET /api/ready's checks (docs/operations.md): the schema at the plan's last change, a
+    worker's heartbeat, the queue lag, the sidecar; each variable may be overridden."""
+    from taproot.database import plan_changes
+
+    return {
+        "TAPROOT_READY_FUNCTION": "app.readiness",
+        "TAPROOT_EXPECTED_CHANGE": plan_changes()[-1],
+        "TAPROOT_READY_PROBES": (
+            f"sidecar=http://{settings.sidecar_host}:{settings.sidecar_port}/api/ai/health"
+        ),
     }
 
 

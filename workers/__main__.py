@@ -4,7 +4,9 @@ Procrastinate's own worker, with Taproot's settings. SIGTERM or SIGINT stops it
 gracefully: no new jobs, in-flight jobs get TAPROOT_WORKER_SHUTDOWN_TIMEOUT seconds, the
 rest are aborted (and retried, by the retry strategy), and the process exits 0. If the
 worker stops by itself (PostgreSQL went away under its listener), it starts again after a
-pause instead of exiting, so a database restart needs no operator.
+pause instead of exiting, so a database restart needs no operator. Logs are JSON lines
+unless stderr is a terminal (TAPROOT_LOG_FORMAT, taproot/logs.py); a job deferred by an
+HTTP request logs that request's id from its claim on.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import logging
 import signal
 import sys
 
+from taproot import logs
 from workers.settings import SettingsError, settings
 
 log = logging.getLogger("workers")
@@ -83,12 +86,10 @@ async def _serve(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(process)d %(levelname)s %(name)s: %(message)s"
-    )
     try:
+        logs.configure(logging.INFO)
         config = settings()
-    except SettingsError as exc:
+    except (SettingsError, ValueError) as exc:
         print(f"worker: {exc}", file=sys.stderr)
         return 2
     logging.getLogger("procrastinate").setLevel(config.log_level.upper())

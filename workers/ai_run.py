@@ -33,6 +33,7 @@ from ai.errors import ErrorKind, ProviderError
 from ai.templates import TemplateError, prompt_messages, render
 from ai.tokens import count_message_tokens
 from ai.types import ChatRequest, ChatResponse, Usage
+from taproot import logs
 from taproot.sqlfiles import named_queries
 from telemetry import ai as ai_metrics
 from workers.progress import DeltaPublisher, collect
@@ -107,12 +108,18 @@ class Runner:
     # --- stages ---------------------------------------------------------------------
     async def _claim(self, pool: Pool, request_id: str, job_id: int) -> Claim | None:
         async with pool.connection() as conn, conn.transaction():
-            row = await (await conn.execute(self.sql["claim"], (request_id, job_id))).fetchone()
+            row = await (
+                await conn.execute(self.sql["claim"], {"request": request_id, "job": job_id})
+            ).fetchone()
         if row is None:
             return None
         attempt, workspace_id, _version, template, variables, model, params, inputs, _by, routes = (
-            row
+            row[:10]
         )
+        if row[10] is not None and logs.current() is None:
+            # the rest of this job's log lines (and its provider calls) carry the HTTP request
+            # that deferred it; the job runs in an asyncio task of its own, so this ends with it
+            logs.bind(logs.RequestContext(str(row[10])))
         chain = [(str(r[0]), str(r[1])) for r in routes] or [(registry.default_credential(), model)]
         return Claim(
             request_id,

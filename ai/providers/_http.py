@@ -19,6 +19,7 @@ import httpx
 
 from ai.errors import ErrorKind, ProviderError
 from ai.types import JSON, Usage
+from taproot import logs
 
 
 @dataclass(frozen=True)
@@ -38,10 +39,17 @@ class HttpSettings:
     max_keepalive_connections: int = 20
 
 
+async def _tag(request: httpx.Request) -> None:
+    """The Taproot request (X-Request-Id, traceparent) a provider call is made for."""
+    for name, value in logs.outgoing_headers().items():
+        request.headers[name] = value
+
+
 def make_client(
     base_url: str, headers: Mapping[str, str], settings: HttpSettings
 ) -> httpx.AsyncClient:
     return httpx.AsyncClient(
+        event_hooks={"request": [_tag]},
         base_url=base_url.rstrip("/") + "/",
         headers=dict(headers),
         timeout=httpx.Timeout(

@@ -3,23 +3,44 @@
 Listens on SIDECAR_HOST:SIDECAR_PORT with TAPROOT_SIDECAR_WORKERS processes of
 TAPROOT_SIDECAR_THREADS threads each (a thread per open stream). Each worker builds its
 own application after the fork, so its pool and event loop are its own. SIGTERM drains:
-gunicorn stops accepting, lets requests finish for the graceful timeout, then the worker
-closes its providers and pool.
+gunicorn stops accepting, lets requests finish for TAPROOT_SIDECAR_GRACEFUL_TIMEOUT
+seconds, then the worker closes its providers and pool. Logs (gunicorn's own lines
+included) are JSON lines unless stderr is a terminal (TAPROOT_LOG_FORMAT, taproot/logs.py).
 """
 
 from __future__ import annotations
 
-import logging
 import sys
 from typing import Any
 
 from flask import Flask
 from gunicorn.app.base import BaseApplication
+from gunicorn.glogging import Logger
+from gunicorn.workers.gthread import ThreadWorker
 
 from sidecar.app import create_app, start, stop
 from sidecar.settings import Settings, SettingsError, load
+from taproot import logs
 
-GRACEFUL_TIMEOUT = 30
+
+class _Worker(ThreadWorker):  # type: ignore[misc]
+    """gthread, except that SIGTERM closes the listening sockets at once: new connections
+    are refused (not left in the backlog) while in-flight requests finish."""
+
+    def set_accept_enabled(self, enabled: bool) -> None:
+        super().set_accept_enabled(enabled)
+        if not enabled and not self.alive:
+            for listener in self.sockets:
+                listener.close()
+
+
+class _Logger(Logger):  # type: ignore[misc]
+    """gunicorn's error log through the process's handler (JSON or text, taproot/logs.py)."""
+
+    def setup(self, cfg: Any) -> None:
+        super().setup(cfg)
+        self.error_log.handlers.clear()
+        self.error_log.propagate = True
 
 
 class _Server(BaseApplication):  # type: ignore[misc]
@@ -32,14 +53,16 @@ class _Server(BaseApplication):  # type: ignore[misc]
         options: dict[str, Any] = {
             "bind": f"{s.host}:{s.port}",
             "workers": s.workers,
-            "worker_class": "gthread",
+            "worker_class": _Worker,
             "threads": s.threads,
             "keepalive": s.keepalive,
             # a long stream is not a hung worker: the heartbeat thread keeps it alive
             "timeout": 120,
-            "graceful_timeout": GRACEFUL_TIMEOUT,
+            "graceful_timeout": s.graceful_timeout,
             "loglevel": s.log_level,
-            "accesslog": "-" if s.log_level == "debug" else None,
+            # one line per request comes from the app (sidecar.request), with its ids
+            "accesslog": None,
+            "logger_class": _Logger,
             "post_worker_init": _post_worker_init,
             "worker_exit": _worker_exit,
             "proc_name": "taproot-sidecar",
@@ -69,10 +92,11 @@ def main() -> int:
     except SettingsError as exc:
         print(f"sidecar: configuration error: {exc}", file=sys.stderr)
         return 2
-    logging.basicConfig(
-        level=settings.log_level.upper(),
-        format="%(asctime)s %(process)d %(levelname)s %(name)s: %(message)s",
-    )
+    try:
+        logs.configure(settings.log_level.upper())
+    except ValueError as exc:
+        print(f"sidecar: configuration error: {exc}", file=sys.stderr)
+        return 2
     _Server(settings).run()
     return 0
 

@@ -4,11 +4,17 @@ Blueprints (under the configured prefix, default /api/ai): OpenAI-compatible, An
 compatible, prompts, admin. One error handler renders every error in the called
 endpoint's shape (Anthropic's on /v1/messages, OpenAI's elsewhere). Every response says
 how long Taproot itself took (`x-taproot-overhead-ms`).
+
+Every request has an id (X-Request-Id, as the gateway's proxy forwards it, or a new one),
+echoed in the response, set as the request.id GUC of its transactions, sent to the
+providers it calls, and carried by its log records (taproot/logs.py); one
+`sidecar.request` line per request says how it ended (for a stream: at its first event).
 """
 
 from __future__ import annotations
 
 import logging
+import time
 
 from flask import Flask, Response, g, request
 from werkzeug.exceptions import HTTPException
@@ -28,8 +34,10 @@ from sidecar.settings import Settings
 from sidecar.timing import Clock
 from sidecar.views import admin, anthropic, openai, prompts
 from sidecar.views._respond import answer
+from taproot import logs
 
 log = logging.getLogger("sidecar")
+access_log = logging.getLogger("sidecar.request")
 
 
 def create_app(settings: Settings) -> Flask:
@@ -120,6 +128,14 @@ def stop(app: Flask) -> None:
 
 def _start_clock() -> None:
     g.clock = Clock()
+    g.started = time.perf_counter()
+    # gunicorn's threads serve one request after another: each binds its own context
+    context = logs.RequestContext(
+        logs.accept_request_id(request.headers.get(logs.REQUEST_ID_HEADER)),
+        logs.accept_traceparent(request.headers.get(logs.TRACEPARENT_HEADER)),
+    )
+    logs.bind(context)
+    g.log_context = context
 
 
 def _overhead(response: Response) -> Response:
@@ -127,7 +143,36 @@ def _overhead(response: Response) -> Response:
     clock: Clock | None = g.get("clock")
     if clock is not None:
         response.headers["x-taproot-overhead-ms"] = f"{clock.overhead_ms():.1f}"
+    context: logs.RequestContext | None = g.get("log_context")
+    if context is not None:
+        response.headers["x-request-id"] = context.request_id
+        _log_request(context, response.status_code)
     return response
+
+
+def _log_request(context: logs.RequestContext, status: int) -> None:
+    level = logging.ERROR if status >= 500 else logging.WARNING if status >= 400 else logging.INFO
+    if not access_log.isEnabledFor(level):
+        return
+    who = g.get("caller") or g.get("bare_caller")
+    if who is not None and who.user_id is not None:
+        context.user_id = str(who.user_id)
+    ms = (time.perf_counter() - g.get("started", time.perf_counter())) * 1000
+    route = request.url_rule.rule if request.url_rule is not None else request.path
+    access_log.log(
+        level,
+        "%s %s %s %.1f ms",
+        request.method,
+        request.path,
+        status,
+        ms,
+        extra={
+            "method": request.method,
+            "route": route,
+            "status": status,
+            "duration_ms": round(ms, 2),
+        },
+    )
 
 
 def _error(exc: Exception) -> Response:

@@ -26,6 +26,7 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 
 from sidecar._sql import query
 from sidecar.errors import SidecarError, from_database
+from taproot import logs
 
 log = logging.getLogger("sidecar.db")
 
@@ -71,7 +72,13 @@ class Session:
         """Switch the rest of this transaction to another role and claims."""
         self._conn.execute(
             _SET_CONTEXT,
-            {"role": role.role, "claims": role.claims_json, "method": "POST", "path": ""},
+            {
+                "role": role.role,
+                "claims": role.claims_json,
+                "method": "POST",
+                "path": "",
+                "request_id": logs.request_id() or "",
+            },
         )
 
 
@@ -127,7 +134,7 @@ class Database:
         in `transaction`, before anything of the caller's ran (a ledger insert must never run
         twice), and the statements and COMMIT follow in a second one.
         """
-        context = {"role": role.role, "claims": role.claims_json, "method": method, "path": path}
+        context = _context(role, method, path)
         try:
             for attempt in (1, 2):
                 with self.pool.connection(timeout=self._timeout) as conn:
@@ -176,7 +183,7 @@ class Database:
         self, role: Role, *, path: str = "", method: str = "POST", secrets: bool = False
     ) -> Iterator[Session]:
         """A transaction as `role`; `secrets` also sets app.secrets_key in it."""
-        context = {"role": role.role, "claims": role.claims_json, "method": method, "path": path}
+        context = _context(role, method, path)
         try:
             with self._begin(context) as conn:
                 if secrets and self._secrets_key is not None:
@@ -193,6 +200,17 @@ class Database:
             raise SidecarError(503, "the database is unavailable", type="api_error") from None
         except psycopg.Error as exc:
             raise from_database(exc) from None
+
+
+def _context(role: Role, method: str, path: str) -> dict[str, Any]:
+    """The set_context parameters; request.id is the HTTP request's id (taproot/logs.py)."""
+    return {
+        "role": role.role,
+        "claims": role.claims_json,
+        "method": method,
+        "path": path,
+        "request_id": logs.request_id() or "",
+    }
 
 
 class _ContextLost(Exception):

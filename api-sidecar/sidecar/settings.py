@@ -38,6 +38,10 @@ class Settings(BaseSettings):
     workers: int = Field(default=2, ge=1, le=64, validation_alias="TAPROOT_SIDECAR_WORKERS")
     threads: int = Field(default=256, ge=1, le=4096, validation_alias="TAPROOT_SIDECAR_THREADS")
     keepalive: int = Field(default=75, ge=30, le=3600, validation_alias="TAPROOT_SIDECAR_KEEPALIVE")
+    # SIGTERM: stop accepting, let in-flight requests (streams too) finish this long
+    graceful_timeout: int = Field(
+        default=30, ge=0, le=3600, validation_alias="TAPROOT_SIDECAR_GRACEFUL_TIMEOUT"
+    )
     db_pool: int = Field(default=20, ge=1, le=1000, validation_alias="TAPROOT_SIDECAR_DB_POOL")
     db_pool_timeout: float = Field(
         default=10.0, gt=0, validation_alias="TAPROOT_SIDECAR_DB_POOL_TIMEOUT"

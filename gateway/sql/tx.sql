@@ -2,13 +2,17 @@
 
 -- name: set_context
 -- Every request-scoped setting in one round trip, transaction-local like SET LOCAL.
+-- request.id (Taproot's, not PostgREST's) is the request's X-Request-Id: audit rows, jobs
+-- deferred by the request and the statement log (%{request.id} is not in log_line_prefix,
+-- but application code and triggers read it with current_setting) correlate with it.
 SELECT set_config('search_path', $1, true),
        set_config('role', $2, true),
        set_config('request.jwt.claims', $3, true),
        set_config('request.method', $4, true),
        set_config('request.path', $5, true),
        set_config('request.headers', $6, true),
-       set_config('request.cookies', $7, true);
+       set_config('request.cookies', $7, true),
+       set_config('request.id', $8, true);
 
 -- name: set_timezone
 SELECT set_config('timezone', $1, true);

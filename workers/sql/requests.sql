@@ -2,9 +2,11 @@
 -- role worker, procrastinate first on search_path; every name here is qualified.
 
 -- name: claim
+-- With the HTTP request id that deferred the job (app.job_requests), for the job's logs.
 SELECT attempt, workspace_id, prompt_version_id, template, variables, model, params, inputs,
-       requested_by, routes
-FROM app.claim_ai_request(%s, %s);
+       requested_by, routes,
+       (SELECT r.http_request_id FROM app.job_requests r WHERE r.job_id = %(job)s)
+FROM app.claim_ai_request(%(request)s, %(job)s);
 
 -- name: set_secrets_key
 SELECT set_config('app.secrets_key', %s, true);

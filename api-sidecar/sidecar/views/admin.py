@@ -16,8 +16,14 @@ bp = Blueprint("admin", __name__)
 
 @bp.get("/health")
 def health() -> Response:
-    ok = services().db.ping()
-    body = {"status": "ok" if ok else "degraded", "database": "ok" if ok else "unavailable"}
+    """Database reachable? With this process's provider circuit breakers (open: failing)."""
+    svc = services()
+    ok = svc.db.ping()
+    body = {
+        "status": "ok" if ok else "degraded",
+        "database": "ok" if ok else "unavailable",
+        "breakers": svc.breakers.states(),
+    }
     return answer(body, 200 if ok else 503)
 
 
