@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import os
 import pathlib
+import signal
 import sys
 
 from gateway.app import App, create_app
@@ -78,6 +79,9 @@ def main(argv: list[str] | None = None) -> int:
 
     from ratelimit import slowloris
 
+    # uvicorn drains on SIGTERM, then raises the signal again under the handler it found:
+    # this one makes a drained stop exit 0, as supervisors (systemd, `taproot up`) expect
+    signal.signal(signal.SIGTERM, lambda _signum, _frame: sys.exit(0))
     guard = config.limits
     # httptools, with a deadline and size limits on request heads (slow clients, slowloris)
     http = slowloris.configure(guard.header_timeout, guard.max_url_bytes, guard.max_header_bytes)

@@ -122,6 +122,7 @@ _STANDARD = frozenset(
         "message",
         "asctime",
         "taskName",
+        "color_message",  # uvicorn's message with terminal colours
     ]
 )
 
