@@ -8,6 +8,7 @@ from its last id (EventSource reconnects with Last-Event-ID by itself).
 from __future__ import annotations
 
 import asyncio
+import gc
 from collections import deque
 from collections.abc import Iterable
 
@@ -28,6 +29,7 @@ class Subscriber:
         "skip_through",
         "topics",
         "user",
+        "wrote",
     )
 
     def __init__(
@@ -43,6 +45,7 @@ class Subscriber:
         self.last_id: int | None = None  # the last event id queued for this client
         self.skip_through = 0  # live events up to this id were (or will be) replayed
         self.expiry: asyncio.TimerHandle | None = None
+        self.wrote = False  # anything queued since the last heartbeat visit
         self._waiter: asyncio.Future[None] | None = None
 
     @property
@@ -58,6 +61,7 @@ class Subscriber:
             )
             return
         self.buffer.append(chunk)
+        self.wrote = True
         if event_id is not None:
             self.last_id = event_id
         self._wake()
@@ -98,6 +102,8 @@ class Hub:
         self.subscribers: set[Subscriber] = set()
         self.by_channel: dict[str, set[Subscriber]] = {}
         self.per_user: dict[str, int] = {}
+        self._beat: list[Subscriber] = []  # this heartbeat round's visiting order
+        self._frozen = 0  # subscribers when the collector was last told to skip old objects
 
     def add(self, sub: Subscriber) -> None:
         self.subscribers.add(sub)
@@ -141,10 +147,29 @@ class Hub:
         for sub in tuple(self.by_channel.get(channel, ())):
             sub.push(chunk)
 
-    def heartbeat(self) -> None:
-        for sub in tuple(self.subscribers):
-            if not sub.buffer:
+    def heartbeat(self, share: float = 1.0) -> None:
+        """Visit `share` of the subscribers (a round visits each once): a stream that sent
+        nothing since its last visit gets a keep-alive comment. Spread over the round, so
+        thousands of idle streams never make one burst that delays the next event."""
+        if not self._beat:
+            self._beat = list(self.subscribers)
+            self._compact_old_objects()
+        count = max(1, round(len(self.subscribers) * share))
+        visit, self._beat = self._beat[:count], self._beat[count:]
+        for sub in visit:
+            if sub.wrote:
+                sub.wrote = False
+            elif not sub.closed:
                 sub.push(sse.KEEP_ALIVE)
+                sub.wrote = False
+
+    def _compact_old_objects(self) -> None:
+        """Thousands of long-lived streams make full collections take hundreds of ms (all
+        streams stall meanwhile): once the population grew by a tenth, freeze what exists
+        so the collector only walks what is new."""
+        if len(self.subscribers) > self._frozen * 1.1 + 100:
+            gc.freeze()
+            self._frozen = len(self.subscribers)
 
     def close_all(self, final: bytes) -> None:
         for sub in tuple(self.subscribers):

@@ -107,9 +107,12 @@ class Realtime:
                 return  # not the main thread (tests): drain() is called directly
 
     async def _beat(self) -> None:
+        # Once a second, a 1/heartbeat_seconds share of the streams: each stream still gets
+        # a keep-alive every heartbeat_seconds when idle, without one burst for all of them.
+        tick = min(1.0, self.rt.heartbeat_seconds)
         while True:
-            await asyncio.sleep(self.rt.heartbeat_seconds)
-            self.hub.heartbeat()
+            await asyncio.sleep(tick)
+            self.hub.heartbeat(tick / self.rt.heartbeat_seconds)
 
     # --- the request --------------------------------------------------------------------
     async def handle(self, scope: Scope, receive: Receive, send: Send, cors: Headers) -> None:
