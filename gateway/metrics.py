@@ -12,6 +12,7 @@ scrape of /metrics, answered by whichever process accepts it, covers all of them
 - gateway_schema_cache_reloads_total{outcome}, gateway_schema_cache_age_seconds
 - gateway_realtime_subscribers, gateway_realtime_events_total{kind},
   gateway_realtime_deliveries_total{kind}: open streams, events fanned out, frames queued
+  (counted per matching channel subscription)
 - taproot_ratelimit_total{outcome}: the front door's decisions (flood, concurrency, shared,
   closed, open)
 - with TAPROOT_METRICS_QUEUE_ROLE set, the job queue as PostgreSQL sees it (telemetry.queue)
@@ -219,7 +220,9 @@ def _count_fanout(hub: Hub) -> None:
 
     def counted_deliver(event_id: int, channels: Iterable[str], chunk: bytes) -> None:
         channels = tuple(channels)
-        audience = sum(1 for s in hub.audience(channels) if event_id > s.skip_through)
+        # cheap, not exact: a subscriber of two of the event's channels counts twice, and
+        # one still replaying its backlog counts too (the fan-out itself is not slowed)
+        audience = sum(len(hub.by_channel.get(c, ())) for c in channels)
         deliver(event_id, channels, chunk)
         events.inc()
         if audience:
