@@ -6,7 +6,8 @@ closes them. Health (`<root>/live`, `<root>/health`, `<root>/ready`) and `/metri
 answered here. Unexpected exceptions become a generic 500 in PostgREST's shape and a log line.
 
 Every request has an id: the client's X-Request-Id, or a new one. It is echoed in the
-response, forwarded upstream by the proxy, set as the request.id GUC of the transaction,
+response (taproot-request-id-echo: `taproot up` turns it on), forwarded upstream by the
+proxy, set as the request.id GUC of the transaction,
 and carried by every log record of the request (taproot/logs.py) with the W3C
 traceparent and the user id; one `gateway.request` line per request says how it ended
 (5xx at error, 4xx at warn, the rest at info: PostgREST's log-level semantics).
@@ -53,6 +54,7 @@ _JSON = [(b"content-type", b"application/json")]
 PLAN_CACHE_SIZE = 1024
 _REQUEST_ID = logs.REQUEST_ID_HEADER.encode()
 _TRACEPARENT = logs.TRACEPARENT_HEADER.encode()
+_MADE_UP = "taproot.request_id_made_up"
 
 
 class App:
@@ -194,20 +196,21 @@ class App:
             headers = [(k, v) for k, v in scope["headers"] if k != _REQUEST_ID]
             headers.append((_REQUEST_ID, rid.encode("latin-1")))
             scope["headers"] = headers
+            scope[_MADE_UP] = True  # not the client's: server-trace-header does not echo it
         context = logs.RequestContext(
             rid,
             logs.accept_traceparent(traceparent.decode("latin-1") if traceparent else None),
         )
         token = logs.bind(context)
         status = 0
-        echo = rid.encode("latin-1")
+        echo = rid.encode("latin-1") if self.config.request_id_echo else None
 
         async def tagged(message: Message) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
                 out = message.setdefault("headers", [])
-                if not any(k.lower() == _REQUEST_ID for k, _ in out):
+                if echo is not None and not any(k.lower() == _REQUEST_ID for k, _ in out):
                     message["headers"] = [*out, (_REQUEST_ID, echo)]
             await send(message)
 
@@ -275,7 +278,7 @@ class App:
             resp.headers.append((b"access-control-expose-headers", CORS_EXPOSED))
         if self.trace_header is not None:
             trace = _header(scope, self.trace_header)
-            if trace is not None:
+            if trace is not None and not (self.trace_header == _REQUEST_ID and _MADE_UP in scope):
                 resp.headers.append((self.trace_header, trace.encode("latin-1")))
         await _send(send, resp, scope)
 

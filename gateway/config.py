@@ -82,6 +82,9 @@ _DEFAULTS: dict[str, str] = {
     # idle keep-alive connections are kept this long; SIGTERM drains for this long
     "taproot-keepalive-seconds": "75",
     "taproot-shutdown-timeout": "10",
+    # echo the request id (X-Request-Id, taken or made up) in every response; off by default,
+    # as PostgREST adds no header it was not configured to (server-trace-header)
+    "taproot-request-id-echo": "false",
 }
 # Options that may come from a file named by <variable>_FILE (secrets, never logged)
 _SECRET_OPTIONS = ("db-uri", "jwt-secret", "rate-limit-db-uri")
@@ -157,6 +160,7 @@ class Config:
     ready: ReadyConfig = field(default_factory=ReadyConfig)
     keepalive_seconds: int = 75
     shutdown_timeout: int = 10
+    request_id_echo: bool = False
     raw: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
 
     @property
@@ -475,5 +479,6 @@ def _build(v: dict[str, str]) -> Config:
         ready=_ready(v),
         keepalive_seconds=_int("taproot-keepalive-seconds", v["taproot-keepalive-seconds"], 1),
         shutdown_timeout=_int("taproot-shutdown-timeout", v["taproot-shutdown-timeout"], 0),
+        request_id_echo=_bool("taproot-request-id-echo", v["taproot-request-id-echo"]),
         raw=dict(v),
     )

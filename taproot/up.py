@@ -122,6 +122,7 @@ def ready_env(settings: Settings) -> dict[str, str]:
     from taproot.database import plan_changes
 
     return {
+        "TAPROOT_REQUEST_ID_ECHO": "true",
         "TAPROOT_READY_FUNCTION": "app.readiness",
         "TAPROOT_EXPECTED_CHANGE": plan_changes()[-1],
         "TAPROOT_READY_PROBES": (

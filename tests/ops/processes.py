@@ -70,6 +70,7 @@ class Procs:
                 "PGRST_SERVER_WORKERS": "1",
                 "PGRST_LOG_LEVEL": "info",
                 "PYTHONUNBUFFERED": "1",
+                "TAPROOT_REQUEST_ID_ECHO": "true",
                 "TAPROOT_READY_FUNCTION": "app.readiness",
                 "TAPROOT_EXPECTED_CHANGE": plan_changes()[-1],
                 **REALTIME_ENV,
