@@ -84,7 +84,9 @@ class Supervisor:
             time.sleep(poll)
         return None
 
-    def stop_all(self, grace: float = 10.0) -> None:
+    def stop_all(self, grace: float = 35.0) -> None:
+        # Longer than any child's own drain (sidecar 30 s, worker 20 s): they finish
+        # in-flight work; only one that hangs past it is killed.
         for proc in self.children.values():
             if proc.poll() is None:
                 with contextlib.suppress(ProcessLookupError):
