@@ -85,6 +85,7 @@ class Session:
 class Database:
     def __init__(self, uri: str, *, size: int, timeout: float, secrets_key: str | None) -> None:
         self._timeout = timeout
+        self._down = False  # the last attempt to reach PostgreSQL failed
         self._secrets_key = secrets_key
         self.pool: ConnectionPool[psycopg.Connection[Row]] = ConnectionPool(
             uri,
@@ -103,9 +104,26 @@ class Database:
             },
         )
 
+    # While PostgreSQL is known to be down, a checkout waits this long, not the whole pool
+    # timeout: the pool cannot reconnect, and a caller is owed a quick 503, not a 10 s 504.
+    DOWN_CHECKOUT_TIMEOUT = 1.0
+
     def open(self) -> None:
         # wait=False: the sidecar starts (and answers 503) while the database is down
         self.pool.open(wait=False)
+
+    def _checkout_timeout(self) -> float:
+        return self.DOWN_CHECKOUT_TIMEOUT if self._down else self._timeout
+
+    def _unavailable(self, exc: Exception) -> SidecarError:
+        self._down = True
+        log.warning("database unavailable: %s", str(exc).strip())
+        return SidecarError(503, "the database is unavailable", type="api_error")
+
+    def _timed_out(self) -> SidecarError:
+        if self._down:
+            return SidecarError(503, "the database is unavailable", type="api_error")
+        return SidecarError(504, "the database connection pool is exhausted", type="api_error")
 
     def close(self) -> None:
         self.pool.close(timeout=5)
@@ -137,9 +155,11 @@ class Database:
         context = _context(role, method, path)
         try:
             for attempt in (1, 2):
-                with self.pool.connection(timeout=self._timeout) as conn:
+                with self.pool.connection(timeout=self._checkout_timeout()) as conn:
                     try:
-                        return _pipelined(conn, context, statements, repeatable)
+                        rows = _pipelined(conn, context, statements, repeatable)
+                        self._down = False
+                        return rows
                     except _ContextLost:
                         if attempt == 2:
                             raise psycopg.OperationalError("connection lost") from None
@@ -148,12 +168,9 @@ class Database:
                             raise
             raise AssertionError("unreachable")
         except PoolTimeout:
-            raise SidecarError(
-                504, "the database connection pool is exhausted", type="api_error"
-            ) from None
+            raise self._timed_out() from None
         except psycopg.OperationalError as exc:
-            log.warning("database unavailable: %s", str(exc).strip())
-            raise SidecarError(503, "the database is unavailable", type="api_error") from None
+            raise self._unavailable(exc) from None
         except psycopg.Error as exc:
             raise from_database(exc) from None
 
@@ -167,7 +184,7 @@ class Database:
         """
         for attempt in (1, 2):
             with ExitStack() as stack:
-                conn = stack.enter_context(self.pool.connection(timeout=self._timeout))
+                conn = stack.enter_context(self.pool.connection(timeout=self._checkout_timeout()))
                 try:
                     stack.enter_context(conn.transaction())
                     conn.execute(_SET_CONTEXT, context)
@@ -175,6 +192,7 @@ class Database:
                     if attempt == 2 or not conn.broken:
                         raise
                     continue
+                self._down = False
                 yield conn
                 return
 
@@ -192,12 +210,9 @@ class Database:
         except SidecarError:
             raise
         except PoolTimeout:
-            raise SidecarError(
-                504, "the database connection pool is exhausted", type="api_error"
-            ) from None
+            raise self._timed_out() from None
         except psycopg.OperationalError as exc:
-            log.warning("database unavailable: %s", str(exc).strip())
-            raise SidecarError(503, "the database is unavailable", type="api_error") from None
+            raise self._unavailable(exc) from None
         except psycopg.Error as exc:
             raise from_database(exc) from None
 
