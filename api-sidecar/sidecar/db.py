@@ -163,9 +163,13 @@ class Database:
                     except _ContextLost:
                         if attempt == 2:
                             raise psycopg.OperationalError("connection lost") from None
+                        self._down = True
                     except psycopg.OperationalError:
                         if attempt == 2 or not conn.broken or not repeatable:
                             raise
+                        # A broken connection: PostgreSQL restarted or is down. Until a
+                        # statement succeeds again, checkouts wait only briefly.
+                        self._down = True
             raise AssertionError("unreachable")
         except PoolTimeout:
             raise self._timed_out() from None
@@ -191,6 +195,7 @@ class Database:
                 except psycopg.OperationalError:
                     if attempt == 2 or not conn.broken:
                         raise
+                    self._down = True  # as in run(): the next checkout waits briefly
                     continue
                 self._down = False
                 yield conn

@@ -67,6 +67,18 @@ def _wait_healthy(env: dict[str, str], proc: subprocess.Popen[str], timeout: flo
     raise AssertionError(f"{url} not healthy within {timeout}s")
 
 
+def _wait_ready(env: dict[str, str], timeout: float = 30.0) -> dict[str, object]:
+    """/api/ready's body once it says ready (the worker's first heartbeat may lag `up`)."""
+    url = f"http://127.0.0.1:{env['API_PORT']}/api/ready"
+    deadline = time.monotonic() + timeout
+    while True:
+        answer = requests.get(url, timeout=5)
+        body: dict[str, object] = answer.json()
+        if answer.status_code == 200 or time.monotonic() > deadline:
+            return body
+        time.sleep(0.2)
+
+
 def _interrupt(proc: subprocess.Popen[str]) -> str:
     proc.send_signal(signal.SIGINT)
     out, _ = proc.communicate(timeout=30)
@@ -80,9 +92,9 @@ def test_up_serves_health_and_ctrl_c_stops_everything(stack_env: dict[str, str])
         _wait_healthy(stack_env, proc, timeout=120)
         response = requests.get(f"http://127.0.0.1:{stack_env['API_PORT']}/api/health", timeout=5)
         assert response.status_code == 200
-        body = response.json()
-        assert body["status"] == "ok"
-        assert body["database"] == "ok"
+        assert response.json()["status"] == "ok"
+        body = _wait_ready(stack_env)
+        assert (body["status"], body["database"]) == ("ready", "ok"), body
 
         second = subprocess.run(
             [sys.executable, "-m", "taproot", "up"],

@@ -127,7 +127,7 @@ class Load:
             if kind == "rest":
                 r = client.get(f"{api}/workspaces?select=id,name", headers=auth)
             elif kind == "health":
-                r = client.get(f"{api}/health")
+                r = client.get(f"{api}/ready")
             elif kind == "ai":
                 r = client.post(
                     f"{api}/ai/v1/chat/completions",

@@ -73,9 +73,9 @@ def test_503_while_the_database_is_gone_then_recovery(flaky: tuple[Gateway, Data
                 assert body["message"] == CONNECTION_ERRORS[body["code"]]
             else:
                 assert body["code"] == "57P01", body
-        health = gw.get("/health")
-        assert health.status_code == 503
-        assert body_json(health)["database"] == "unavailable"
+        ready = gw.get("/ready")
+        assert ready.status_code == 503
+        assert body_json(ready)["database"] == "unavailable"
     finally:
         set_connections(server, allowed=True)
 

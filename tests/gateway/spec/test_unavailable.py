@@ -37,20 +37,25 @@ def test_rpc_is_503_when_the_database_is_down(dead: Gateway) -> None:
     assert resp.json()["code"] == "PGRST002"
 
 
-def test_health_is_503_when_the_database_is_down(dead: Gateway) -> None:
-    resp = dead.get("/health")
+def test_ready_is_503_and_health_200_when_the_database_is_down(dead: Gateway) -> None:
+    resp = dead.get("/ready")
     assert resp.status_code == 503
     body = body_json(resp)
     assert body["database"] == "unavailable"
-    assert body.get("status") != "ok"
+    assert body.get("status") != "ready"
+    # liveness asks nothing of the database: the process is alive and says so
+    assert dead.get("/health").status_code == 200
+    assert dead.get("/live").status_code == 200
 
 
-def test_health_is_200_when_all_is_well(api: Gateway) -> None:
+def test_health_and_ready_are_200_when_all_is_well(api: Gateway) -> None:
     resp = api.get("/health")
     assert resp.status_code == 200
     assert resp.headers["Content-Type"].startswith("application/json")
-    body = body_json(resp)
-    assert (body["status"], body["database"]) == ("ok", "ok")
+    assert body_json(resp)["status"] == "ok"
+    ready = api.get("/ready")
+    assert ready.status_code == 200
+    assert (body_json(ready)["status"], body_json(ready)["database"]) == ("ready", "ok")
 
 
 @pytest.fixture(scope="module")
