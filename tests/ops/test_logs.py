@@ -17,7 +17,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import jwt
 import pytest
 import requests
@@ -168,20 +167,38 @@ def test_formats_and_ids() -> None:
 
 
 async def test_provider_calls_carry_the_request() -> None:
+    """A provider call made while serving a request sends its id and traceparent upstream
+    (to a real loopback HTTP server that records what it got)."""
+    import http.server
+    import threading
+
     from ai.providers._http import HttpSettings, make_client
 
-    seen: list[httpx.Request] = []
-    client = make_client("http://provider.test/v1", {}, HttpSettings())
-    def answer(request: httpx.Request) -> httpx.Response:
-        seen.append(request)
-        return httpx.Response(200)
+    seen: list[dict[str, str]] = []
 
-    client._transport = httpx.MockTransport(answer)
+    class Upstream(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            seen.append({k.lower(): v for k, v in self.headers.items()})
+            self.send_response(200)
+            self.send_header("content-length", "2")
+            self.end_headers()
+            self.wfile.write(b"{}")
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Upstream)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    client = make_client(f"http://127.0.0.1:{server.server_address[1]}/v1", {}, HttpSettings())
     token = logs.bind(logs.RequestContext("rid-provider", _traceparent()))
     try:
         await client.get("models")
     finally:
         logs.reset(token)
         await client.aclose()
-    assert seen[0].headers["x-request-id"] == "rid-provider"
-    assert seen[0].headers["traceparent"].startswith("00-")
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+    assert seen[0]["x-request-id"] == "rid-provider"
+    assert seen[0]["traceparent"].startswith("00-")
