@@ -65,6 +65,8 @@ def missing_packages(*, for_tests: bool) -> list[str]:
             missing.append("nginx")
         if shutil.which("openssl") is None:  # tests/ops: a self-signed certificate
             missing.append("openssl")
+        if shutil.which("systemd-analyze") is None:  # tests/ops: the shipped units verify
+            missing.append("systemd")
         if shutil.which("prometheus") is None:  # tests/metrics: a real server scrapes `up`
             missing.append("prometheus")
     return missing
