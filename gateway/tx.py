@@ -30,6 +30,8 @@ CONNECT_TIMEOUT = 5.0
 T = TypeVar("T")
 
 _SET_CONTEXT = query("tx", "set_context")
+_ROLE_SETTINGS = query("tx", "role_settings")
+_NO_SETTINGS: tuple[list[str], list[str]] = ([], [])
 _SET_TIMEZONE = query("tx", "set_timezone")
 _PING = query("tx", "ping")
 
@@ -80,6 +82,8 @@ class Database:
         }
         pre = config.db_pre_request
         self._pre_request = f"SELECT {'.'.join(ident(p) for p in pre)}()" if pre else None
+        # ALTER ROLE … SET of each role, read on the first transaction (the pool starts lazily)
+        self._role_settings: dict[str, tuple[list[str], list[str]]] | None = None
         self.pool: asyncpg.Pool | None = None
 
     async def connect(self) -> asyncpg.Connection:
@@ -193,6 +197,15 @@ class Database:
         data = json.loads(plan) if isinstance(plan, str) else plan
         return int(data[0]["Plan"]["Plan Rows"])
 
+    async def _load_role_settings(self, conn: asyncpg.Connection) -> None:
+        """Read once per process: the settings each role carries (statement_timeout…)."""
+        found: dict[str, tuple[list[str], list[str]]] = {}
+        for row in await conn.fetch(_ROLE_SETTINGS):
+            names, values = found.setdefault(row["role"], ([], []))
+            names.append(row["name"])
+            values.append(row["value"])
+        self._role_settings = found
+
     async def transaction(  # noqa: PLR0912 - every failure has its PostgREST error
         self, ctx: Context, schema: str, body: Callable[[asyncpg.Connection], Awaitable[T]]
     ) -> T:
@@ -206,6 +219,9 @@ class Database:
             # whatever stops a connection from opening is PostgREST's connection error
             raise errors.db_connection(str(exc) or type(exc).__name__) from None
         try:
+            if self._role_settings is None:
+                await self._load_role_settings(conn)
+            names, values = (self._role_settings or {}).get(ctx.role, _NO_SETTINGS)
             tr = conn.transaction(readonly=ctx.read_only)
             await tr.start()
             try:
@@ -219,6 +235,8 @@ class Database:
                     ctx.headers_json,
                     ctx.cookies_json,
                     ctx.request_id,
+                    names,
+                    values,
                 )
                 if ctx.timezone is not None:
                     await conn.fetchrow(_SET_TIMEZONE, ctx.timezone)

@@ -12,7 +12,21 @@ SELECT set_config('search_path', $1, true),
        set_config('request.path', $5, true),
        set_config('request.headers', $6, true),
        set_config('request.cookies', $7, true),
-       set_config('request.id', $8, true);
+       set_config('request.id', $8, true),
+       -- the impersonated role's own settings (ALTER ROLE … SET), as PostgREST applies them
+       (SELECT count(set_config(s.name, s.value, true)) FROM unnest($9::text[], $10::text[]) AS s(name, value));
+
+-- name: role_settings
+-- ALTER ROLE … SET (for every database or this one) of the roles requests may switch to;
+-- the gateway owns search_path and role, so those are not taken.
+SELECT r.rolname AS role, split_part(c.setting, '=', 1) AS name,
+       substr(c.setting, strpos(c.setting, '=') + 1) AS value
+FROM pg_db_role_setting s
+JOIN pg_roles r ON r.oid = s.setrole
+CROSS JOIN LATERAL unnest(s.setconfig) AS c(setting)
+WHERE s.setdatabase IN (0, (SELECT d.oid FROM pg_database d WHERE d.datname = current_database()))
+  AND split_part(c.setting, '=', 1) NOT IN ('search_path', 'role', 'session_authorization')
+ORDER BY r.rolname, s.setdatabase;
 
 -- name: set_timezone
 SELECT set_config('timezone', $1, true);
