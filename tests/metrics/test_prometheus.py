@@ -174,7 +174,10 @@ def test_prometheus_sees_the_whole_stack(stack: Stack, prometheus: Prometheus) -
     assert prometheus.value('taproot_ai_call_duration_seconds_count{component="sidecar"}') == 1
     assert (prometheus.value('sum(taproot_ai_tokens_total{component="sidecar"})') or 0) > 0
     assert prometheus.query('taproot_ai_cost_total{component="sidecar"}')
-    assert prometheus.value('max(taproot_ai_circuit_open{component="sidecar"})') == 0
+    # breaker states are sampled once a second, then scraped: the series comes a little later
+    breaker = 'max(taproot_ai_circuit_open{component="sidecar"})'
+    eventually(lambda: prometheus.query(breaker), what=breaker)
+    assert prometheus.value(breaker) == 0
 
     # --- the worker's job and its AI call --------------------------------------------
     job = 'taproot_job_duration_seconds_count{task="ai.run_request",outcome="succeeded"}'

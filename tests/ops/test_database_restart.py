@@ -357,10 +357,17 @@ def test_every_process_recovers_by_itself(s: Scenario) -> None:
     missing = {"rest", "ai", "health", "run_prompt"} - set(s.recovered)
     assert not missing, f"no 200 within {RECOVERY_SECONDS} s for {missing}; recovered {s.recovered}"
     assert all(v < RECOVERY_SECONDS for v in s.recovered.values()), s.recovered
-    # once recovered, nothing fails again
+    # once recovered, nothing fails again — except readiness, which may say "not ready" for
+    # the moment a worker restarts its loop after the database came back (its row is gone
+    # then): it must be ready again, for good, within the recovery time
     late = [x for x in s.samples if x.started >= s.started + max(s.recovered.values()) + 0.2]
     assert late
-    assert not [x for x in late if x.status != 200], _summary(late)
+    assert not [x for x in late if x.status != 200 and x.kind != "health"], _summary(late)
+    ready = [x for x in s.samples if x.kind == "health" and x.started >= s.started]
+    unready = [x for x in ready if x.status != 200]
+    if unready:
+        assert unready[-1].started - s.started < RECOVERY_SECONDS, _summary(unready)
+        assert ready[-1].status == 200, _summary(ready[-5:])
 
 
 def test_no_prompt_run_is_lost(s: Scenario) -> None:
