@@ -30,6 +30,7 @@ from ai import registry
 from ai.breaker import Breakers
 from ai.cache_key import cache_key, cacheable
 from ai.errors import ErrorKind, ProviderError
+from ai.keycache import KeyCache
 from ai.templates import TemplateError, prompt_messages, render
 from ai.tokens import count_message_tokens
 from ai.types import ChatRequest, ChatResponse, Usage
@@ -44,9 +45,6 @@ log = logging.getLogger("workers.ai")
 
 Pool = AsyncConnectionPool[psycopg.AsyncConnection[Any]]
 
-# A workspace's decrypted provider key is reused this long (a replaced key takes effect
-# within the minute).
-CREDENTIAL_TTL = 60.0
 # Parameters of a prompt version that are Taproot's, not the model's.
 _CONTROL_PARAMS = frozenset({"system", "cache"})
 
@@ -82,7 +80,7 @@ class Runner:
         self.strategy = strategy
         self.breakers = Breakers()
         self.sql = named_queries("workers", "requests")
-        self._keys: dict[tuple[str, str], tuple[float, str | None]] = {}
+        self._keys = KeyCache()
 
     async def run(
         self,
@@ -229,20 +227,19 @@ class Runner:
     async def _credential(self, pool: Pool, claim: Claim, credential: str) -> str | None:
         """The workspace's own key for this provider, when it stored one and we hold the key.
 
-        Reused for CREDENTIAL_TTL: an attempt must not pay a transaction for it."""
+        Reused for a minute (ai.keycache): an attempt must not pay a transaction for it."""
         if credential == "fake" or not self.settings.secrets_key:
             return None
-        slot = (claim.workspace_id, credential)
-        cached = self._keys.get(slot)
-        if cached is not None and time.monotonic() - cached[0] < CREDENTIAL_TTL:
-            return cached[1]
+        fresh, cached = self._keys.get(claim.workspace_id, credential)
+        if fresh:
+            return cached
         async with pool.connection() as conn, conn.transaction():
             await conn.execute(self.sql["set_secrets_key"], (self.settings.secrets_key,))
             row = await (
                 await conn.execute(self.sql["credential"], (claim.workspace_id, credential))
             ).fetchone()
         key = None if row is None else row[0]
-        self._keys[slot] = (time.monotonic(), key)
+        self._keys.put(claim.workspace_id, credential, key)
         return key
 
     async def _succeed(
@@ -405,7 +402,6 @@ def _response_to_json(response: ChatResponse) -> dict[str, Any]:
         "finish_reason": response.finish_reason,
         "provider": response.provider,
         "usage": {"input_tokens": u.input_tokens, "output_tokens": u.output_tokens},
-        "stored_at": time.time(),
     }
 
 

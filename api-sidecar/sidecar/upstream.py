@@ -9,14 +9,13 @@ Streams are retried up to their first event only; after that errors pass through
 from __future__ import annotations
 
 import dataclasses
-import threading
-import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import TypeVar
 
 from ai import registry
 from ai.breaker import Breakers
 from ai.errors import ErrorKind, ProviderError
+from ai.keycache import KeyCache
 from ai.retry import call_with_retries, open_stream_with_retries
 from ai.types import (
     ChatRequest,
@@ -34,9 +33,6 @@ from sidecar.timing import Clock
 
 T = TypeVar("T")
 _CREDENTIAL = query("ai", "provider_credential")
-# A workspace's decrypted provider key is reused this long: a call must not pay a database
-# transaction for it, and a replaced key takes effect within the minute.
-CREDENTIAL_TTL = 60.0
 
 
 class Upstream:
@@ -48,8 +44,7 @@ class Upstream:
         self.breakers = breakers
         self._secrets = secrets
         self._attempts = attempts
-        self._keys: dict[tuple[object, str], tuple[float, str | None]] = {}
-        self._keys_lock = threading.Lock()
+        self._keys = KeyCache()
 
     def provider(self, caller: Caller, credential: str) -> Provider:
         # The fake provider has no key; without the secrets key none can be decrypted.
@@ -61,17 +56,14 @@ class Upstream:
         """The workspace's own key for `credential` (None: use the process's), cached briefly.
 
         Only callers already allowed to run AI in the workspace get here (caller.py)."""
-        slot = (caller.workspace_id, credential)
-        now = time.monotonic()
-        with self._keys_lock:
-            cached = self._keys.get(slot)
-        if cached is not None and now - cached[0] < CREDENTIAL_TTL:
-            return cached[1]
+        workspace = str(caller.workspace_id)
+        fresh, cached = self._keys.get(workspace, credential)
+        if fresh:
+            return cached
         with self._db.transaction(caller.role, secrets=True) as tx:
             row = tx.one(_CREDENTIAL, {"workspace_id": caller.workspace_id, "provider": credential})
         key = row["secret"] if row is not None else None
-        with self._keys_lock:
-            self._keys[slot] = (now, key)
+        self._keys.put(workspace, credential, key)
         return key
 
     def chat(

@@ -1,4 +1,4 @@
-"""A `taproot up` stack (temp TAPROOT_HOME, free ports, 2 gateway and 2 sidecar processes)
+"""A `taproot up` stack (tests/ops/conftest.py's, with 2 gateway and 2 sidecar processes)
 and a real Prometheus server (Debian's `prometheus`) scraping it with the shipped config.
 
 Every process is stopped whatever the test did: Prometheus with SIGTERM, the stack with
@@ -7,11 +7,9 @@ Ctrl-C (SIGINT), its cluster removed with `taproot db reset`.
 
 from __future__ import annotations
 
-import os
 import shutil
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -23,32 +21,10 @@ import pytest
 
 from taproot import ROOT
 from taproot.cluster import free_port
+from tests.ops.conftest import UpStack as Stack
+from tests.ops.conftest import start_up
 
 SHIPPED = ROOT / "ops" / "prometheus"
-ALICE = {"email": "alice@demo.taproot.dev", "password": "alice-demo-password"}
-
-
-@dataclass
-class Stack:
-    env: dict[str, str]
-    proc: subprocess.Popen[bytes]
-    log: Path
-
-    @property
-    def api(self) -> str:
-        return f"http://127.0.0.1:{self.env['API_PORT']}/api"
-
-    @property
-    def home(self) -> Path:
-        return Path(self.env["TAPROOT_HOME"])
-
-    def output(self) -> str:
-        return self.log.read_text(errors="replace")
-
-    def token(self) -> str:
-        answer = httpx.post(f"{self.api}/rpc/login", json=ALICE, timeout=10)
-        assert answer.status_code == 200, answer.text
-        return str(answer.json()["access_token"])
 
 
 @dataclass
@@ -98,46 +74,18 @@ def _stop(proc: subprocess.Popen[bytes], signum: int, timeout: float = 30) -> No
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    tmp = tmp_path_factory.mktemp("metrics-stack")
-    tmp.chmod(0o755)
-    env = {
-        **os.environ,
-        "TAPROOT_HOME": str(tmp / "home"),
-        "TAPROOT_PG_PORT": str(free_port()),
-        "API_PORT": str(free_port()),
-        "SIDECAR_PORT": str(free_port()),
+    """`taproot up` with two gateway and two sidecar processes (sums across processes)."""
+    extra = {
         "TAPROOT_GATEWAY_WORKERS": "2",
         "TAPROOT_SIDECAR_WORKERS": "2",
         "TAPROOT_SIDECAR_THREADS": "8",
         "TAPROOT_WORKER_METRICS_PORT": str(free_port()),
         "TAPROOT_WORKER_HEARTBEAT_SECONDS": "1",
         "TAPROOT_WORKER_POLLING_SECONDS": "0.5",
-        "PYTHONUNBUFFERED": "1",
     }
-    for name in ("DATABASE_URL", "PROMETHEUS_MULTIPROC_DIR", "TAPROOT_METRICS_GROUP_DIR"):
-        env.pop(name, None)
-    log = tmp / "up.log"
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "taproot", "up"],
-            env=env,
-            cwd=ROOT,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    up = Stack(env, proc, log)
-    try:
-        _wait(f"{up.api}/health", proc, log, timeout=120)
-        _wait(f"http://127.0.0.1:{env['SIDECAR_PORT']}/api/ai/health", proc, log, timeout=60)
+    unset = ("PROMETHEUS_MULTIPROC_DIR", "TAPROOT_METRICS_GROUP_DIR")
+    with start_up(tmp_path_factory.mktemp("metrics-stack"), extra, unset) as up:
         yield up
-    finally:
-        _stop(proc, signal.SIGINT)
-        subprocess.run(
-            [sys.executable, "-m", "taproot", "db", "reset"],
-            env=env,
-            capture_output=True,
-            check=False,
-        )
 
 
 def render_config(api_port: int, interval: str = "1s") -> str:

@@ -25,7 +25,8 @@ import pytest
 from prometheus_client.multiprocess import MultiProcessCollector
 
 from taproot import ROOT
-from tests.metrics.conftest import SHIPPED, Prometheus, Stack
+from tests.metrics.conftest import SHIPPED, Prometheus
+from tests.ops.conftest import UpStack as Stack
 
 pytestmark = pytest.mark.slow
 
@@ -153,8 +154,9 @@ def test_prometheus_sees_the_whole_stack(stack: Stack, prometheus: Prometheus) -
     assert prometheus.value("gateway_schema_cache_age_seconds") is not None
     assert len(prometheus.query("taproot_ratelimit_total")) == 5
     eventually(
-        lambda: (prometheus.value('sum(gateway_realtime_deliveries_total{kind="event"})') or 0)
-        >= 1,
+        lambda: (
+            (prometheus.value('sum(gateway_realtime_deliveries_total{kind="event"})') or 0) >= 1
+        ),
         what="real-time deliveries",
     )
     assert (prometheus.value('gateway_realtime_events_total{kind="event"}') or 0) >= 1

@@ -40,6 +40,10 @@ class UpStack:
     def api(self) -> str:
         return f"http://127.0.0.1:{self.env['API_PORT']}/api"
 
+    @property
+    def home(self) -> Path:
+        return Path(self.env["TAPROOT_HOME"])
+
     def output(self) -> str:
         return self.log.read_text(errors="replace")
 
@@ -79,8 +83,11 @@ def _wait_up(stack: UpStack, timeout: float) -> None:
 
 
 @contextlib.contextmanager
-def start_up(tmp: Path, extra: Mapping[str, str] | None = None) -> Iterator[UpStack]:
-    """`taproot up` in `tmp`; yields once the gateway and the sidecar answer 200."""
+def start_up(
+    tmp: Path, extra: Mapping[str, str] | None = None, unset: tuple[str, ...] = ()
+) -> Iterator[UpStack]:
+    """`taproot up` in `tmp` (`extra` added to, `unset` removed from, its environment);
+    yields once the gateway and the sidecar answer 200."""
     tmp.chmod(0o755)
     env = {
         **os.environ,
@@ -98,7 +105,8 @@ def start_up(tmp: Path, extra: Mapping[str, str] | None = None) -> Iterator[UpSt
         "PGRST_REALTIME_RETRY_MS": "200",
         **(extra or {}),
     }
-    env.pop("DATABASE_URL", None)
+    for name in ("DATABASE_URL", *unset):
+        env.pop(name, None)
     log = tmp / "up.log"
     with log.open("wb") as out:
         proc = subprocess.Popen(

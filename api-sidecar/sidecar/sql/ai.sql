@@ -29,15 +29,6 @@ SELECT app.begin_ai_call(%(workspace_id)s, %(model)s, %(cache_digest)s, %(tokens
 -- name: provider_credential
 SELECT app.provider_credential(%(workspace_id)s, %(provider)s) AS secret;
 
--- name: reserve_budget
-SELECT app.reserve_budget(%(workspace_id)s, %(api_key_id)s, %(tokens)s, %(request_id)s,
-                          make_interval(secs => %(ttl_seconds)s)) AS reservation_id;
-
--- name: take_api_key_rate
--- A call made with an API key counts against the key's requests and tokens per minute
--- (the shared GCRA in app.rate_limits); retry_after 0 = admitted.
-SELECT retry_after, limit_name FROM app.take_api_key_rate(%(tokens)s);
-
 -- name: debit_api_key_tokens
 SELECT app.debit_api_key_tokens(%(tokens)s);
 
