@@ -8,8 +8,12 @@ The connection is probed; after a drop it is re-listened and caught up from the 
 so a lost notification or connection loses nothing.
 
 Ids are taken at INSERT and become visible at COMMIT, so a smaller id can appear after a
-larger one. The cursor therefore never passes a hole until the transactions that were
-running when the hole was seen have ended (snapshot xmin ≥ that xmax), or GAP_WAIT passed.
+larger one. The cursor therefore never passes a hole until every transaction that could
+hold it has ended, or GAP_WAIT passed. A writer has its transaction id before it takes an
+event id (app.emit_event runs in AFTER triggers and asks for its xid first), so when the
+hole is first seen, the next xid to be handed out bounds every holder; the hole is closed
+once a later snapshot's xmin reaches it. (The snapshot's own xmax is latestCompletedXid+1,
+which a still-running holder's xid can exceed: it is not a bound.)
 """
 
 from __future__ import annotations
@@ -63,7 +67,7 @@ class Feed:
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._conn: asyncpg.Connection | None = None
-        self._gap: tuple[int, int, float] | None = None  # (missing id, xmax seen, since)
+        self._gap: tuple[int, int, float] | None = None  # (missing id, xid horizon, since)
         self._closed = False
 
     async def start(self) -> None:
@@ -170,11 +174,11 @@ class Feed:
         while True:
             assert self.cursor is not None
             rows = await conn.fetch(self._sql["catch_up"], self.cursor, BATCH)
-            xmin, xmax = int(rows[0]["xmin"]), int(rows[0]["xmax"])
+            xmin = int(rows[0]["xmin"])
             events = [r for r in rows if r["id"] is not None]
             for row in events:
                 event_id: int = row["id"]
-                if event_id > self.cursor + 1 and not self._hole_closed(xmin, xmax):
+                if event_id > self.cursor + 1 and not await self._hole_closed(conn, xmin):
                     asyncio.get_running_loop().call_later(GAP_POLL, self._wake.set)
                     return
                 if row["recheck"]:
@@ -186,14 +190,17 @@ class Feed:
             if len(events) < BATCH:
                 return
 
-    def _hole_closed(self, xmin: int, xmax: int) -> bool:
+    async def _hole_closed(self, conn: asyncpg.Connection, xmin: int) -> bool:
         assert self.cursor is not None
         missing = self.cursor + 1
         now = time.monotonic()
         if self._gap is None or self._gap[0] != missing:
-            self._gap = (missing, xmax, now)
-        _, seen_xmax, since = self._gap
-        if xmin >= seen_xmax or now - since > GAP_WAIT:
+            # Taken after the snapshot that showed the hole: every holder's xid is below it.
+            horizon = int(await conn.fetchval(self._sql["next_xid"]))
+            self._gap = (missing, horizon, now)
+            return False
+        _, horizon, since = self._gap
+        if xmin >= horizon or now - since > GAP_WAIT:
             if now - since > GAP_WAIT:
                 log.warning("realtime: gave up waiting for event %d", missing)
             self._gap = None

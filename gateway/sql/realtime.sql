@@ -15,15 +15,21 @@ SELECT coalesce(max(id), 0) AS id FROM {feed};
 -- name: catch_up
 -- The one query per wake-up, for every subscriber of the process. The statement's snapshot
 -- comes along: an id missing below a visible one belongs to a transaction still running
--- (or rolled back); it is waited for until xmin passes the xmax seen with the hole.
+-- (or rolled back); it is waited for until xmin reaches next_xid taken after it was seen.
 SELECT f.id, f.channels, f.event, f.data, f.recheck,
-       pg_snapshot_xmin(s)::text AS xmin, pg_snapshot_xmax(s)::text AS xmax
+       pg_snapshot_xmin(s)::text AS xmin
 FROM pg_current_snapshot() AS s
 LEFT JOIN LATERAL (
     SELECT id, channels, event, data, recheck FROM {feed}
     WHERE id > $1 ORDER BY id LIMIT $2
 ) AS f ON true
 ORDER BY f.id;
+
+-- name: next_xid
+-- A hole was just seen: the next transaction id bounds the xid of every transaction that
+-- holds it (writers take their xid before an event id). Its own one-statement transaction
+-- spends one xid per hole, never per wake-up.
+SELECT pg_current_xact_id()::text;
 
 -- name: oldest
 -- The oldest event still kept: a resume from before it has lost events to retention.

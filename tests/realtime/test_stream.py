@@ -326,3 +326,29 @@ def test_keep_alive_comments_and_the_per_user_cap(stack: Stack, streams: list[SS
     time.sleep(1.5)
     assert "keep-alive" in first.comments
     assert not first.ended.is_set()
+
+
+def test_an_event_of_a_transaction_with_an_older_xid_is_not_skipped(
+    stack: Stack, streams: list[SSE]
+) -> None:
+    """The hole race: B took its xid before A, A's event id is smaller, B commits first.
+
+    The snapshot after B's commit has xmax = B's xid + 1 ≤ A's xid, so "xmin ≥ xmax seen
+    with the hole" is already true while A still runs; the feed must wait for A anyway.
+    """
+    gw = stack.start()
+    tenant = stack.tenant()
+    token = stack.token(tenant.user_id)
+    stream = open_stream(streams, gw.url, f"workspace:{tenant.workspace_id}", token)
+    emit = "SELECT app.emit_event(%s, 'documents', 'updated', %s)"
+    with stack.db.connect() as a, stack.db.connect() as b:
+        a.autocommit = b.autocommit = False
+        b.execute("SELECT pg_current_xact_id()")  # B's xid first
+        (first,) = a.execute(emit, (tenant.workspace_id, uuid.uuid4())).fetchone() or (0,)
+        (second,) = b.execute(emit, (tenant.workspace_id, uuid.uuid4())).fetchone() or (0,)
+        assert first < second
+        b.commit()
+        time.sleep(1.0)  # the feed sees the hole at `first` and must not pass it
+        a.commit()
+    events = stream.wait(lambda evs: len([e for e in evs if e.id]) >= 2, timeout=15)
+    assert [e.id for e in events if e.id] == [first, second]
