@@ -3,13 +3,25 @@
 from __future__ import annotations
 
 import functools
+import os
+from email.utils import parseaddr
+from pathlib import Path
+from typing import Literal
+from urllib.parse import urlsplit
 
-from pydantic import Field, ValidationError
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from taproot import ROOT
 
 # Procrastinate's SQL is unqualified: its schema goes first on the path. The connection
 # switches to the worker role at start-up (authenticator may, as for the gateway).
 CONNECTION_OPTIONS = "-c role=worker -c search_path=procrastinate,pg_catalog"
+
+
+def default_mail_dir() -> Path:
+    """The local inbox of this checkout: `taproot up`'s state directory (TAPROOT_HOME)."""
+    return Path(os.environ.get("TAPROOT_HOME") or ROOT / ".taproot") / "mail"
 
 
 class WorkerSettings(BaseSettings):
@@ -45,6 +57,51 @@ class WorkerSettings(BaseSettings):
     prune_jobs_cron: str = Field(default="37 3 * * *", alias="TAPROOT_SCHEDULE_PRUNE_JOBS")
     event_retention_days: int = Field(default=7, ge=1, alias="TAPROOT_EVENT_RETENTION_DAYS")
     job_retention_hours: int = Field(default=72, ge=1, alias="TAPROOT_JOB_RETENTION_HOURS")
+    # Account mail (workers.mail). Without an SMTP host, mail is kept in a local Maildir
+    # (TAPROOT_MAIL_DIR, by default the one `taproot up` and `taproot mail` use).
+    smtp_host: str = Field(default="", alias="TAPROOT_SMTP_HOST")
+    smtp_port: int | None = Field(default=None, ge=1, le=65535, alias="TAPROOT_SMTP_PORT")
+    smtp_tls: Literal["none", "starttls", "tls"] = Field(
+        default="starttls", alias="TAPROOT_SMTP_TLS"
+    )
+    smtp_user: str = Field(default="", alias="TAPROOT_SMTP_USER")
+    smtp_password: SecretStr = Field(default=SecretStr(""), alias="TAPROOT_SMTP_PASSWORD")
+    smtp_timeout: float = Field(default=30.0, gt=0, le=600, alias="TAPROOT_SMTP_TIMEOUT_SECONDS")
+    mail_from: str = Field(default="Taproot <no-reply@localhost>", alias="TAPROOT_MAIL_FROM")
+    public_url: str = Field(default="http://localhost:3000", alias="TAPROOT_PUBLIC_URL")
+    mail_dir: Path = Field(default_factory=default_mail_dir, alias="TAPROOT_MAIL_DIR")
+    mail_max_attempts: int = Field(default=10, ge=1, le=100, alias="TAPROOT_MAIL_MAX_ATTEMPTS")
+    mail_retry_base: float = Field(default=5.0, gt=0, alias="TAPROOT_MAIL_RETRY_BASE_SECONDS")
+    mail_retry_cap: float = Field(default=900.0, gt=0, alias="TAPROOT_MAIL_RETRY_CAP_SECONDS")
+
+    @field_validator("mail_from")
+    @classmethod
+    def _one_address(cls, value: str) -> str:
+        _name, address = parseaddr(value)
+        if "@" not in address or any(c in value for c in "\r\n"):
+            raise ValueError("must be one address, like 'Taproot <no-reply@example.com>'")
+        return value
+
+    @field_validator("public_url")
+    @classmethod
+    def _base_url(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.netloc or parts.query:
+            raise ValueError("must be an http(s) URL without query, like https://app.example.com")
+        return value.rstrip("/")
+
+    @model_validator(mode="after")
+    def _smtp_credentials(self) -> WorkerSettings:
+        if bool(self.smtp_user) != bool(self.smtp_password.get_secret_value()):
+            raise ValueError(
+                "TAPROOT_SMTP_USER and TAPROOT_SMTP_PASSWORD are set together or not at all"
+            )
+        return self
+
+    @property
+    def smtp_port_or_default(self) -> int:
+        """The port asked for, else the usual one for the TLS mode (25, 587, 465)."""
+        return self.smtp_port or {"none": 25, "starttls": 587, "tls": 465}[self.smtp_tls]
 
     @property
     def queue_list(self) -> list[str] | None:
@@ -62,6 +119,7 @@ def settings() -> WorkerSettings:
         return WorkerSettings()
     except ValidationError as exc:
         problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
+            f"{'.'.join(str(p) for p in err['loc']) or 'settings'}: {err['msg']}"
+            for err in exc.errors()
         )
         raise SettingsError(f"invalid worker setting: {problems}") from exc
