@@ -45,7 +45,7 @@ SELECT throws_ok($$INSERT INTO api.users (email, name, invited_by) VALUES ('x@ex
 SELECT throws_ok($$INSERT INTO api.users (email, name) VALUES ('TEST@example.com', 'again')$$,
                  '23505', NULL, 'a duplicate email (any case) is a conflict (409)');
 SELECT throws_ok($$INSERT INTO api.users (email, name) VALUES ('not an email', 'bad')$$,
-                 '23514', 'value for domain app.email_address violates check constraint "email_address_format"',
+                 '23514', 'email must be a valid email address',
                  'an invalid email is a check violation (400)');
 SELECT throws_ok($$INSERT INTO api.users (email, name) VALUES ('blank@example.com', '  ')$$,
                  '23514', NULL, 'a blank name is refused');
