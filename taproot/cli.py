@@ -101,6 +101,39 @@ def _procrastinate(settings: Settings, extra: list[str]) -> int:
     os.execve(sys.executable, argv, env)
 
 
+def _mail(settings: Settings, action: str | None, number: int | None, html: bool) -> int:
+    """The local inbox: list the messages, or print one (its text part, or --html)."""
+    from taproot.up import mail_dir
+    from workers.mail.inbox import entries, text_of
+
+    folder = mail_dir(settings)
+    messages = entries(folder)
+    if action is None:
+        if not messages:
+            print(
+                f"no mail in {folder} (the workers keep mail here when TAPROOT_SMTP_HOST is unset)"
+            )
+        for n, entry in enumerate(messages, start=1):
+            print(f"{n:>4}  {entry.date}  {entry.to}  {entry.subject}")
+        return 0
+    if not messages:
+        raise TaprootError(f"no mail in {folder}")
+    if action == "last":
+        number = len(messages)
+    if number is None or not 1 <= number <= len(messages):
+        raise TaprootError(f"there is no message {number}: choose 1 to {len(messages)}")
+    message = messages[number - 1].message
+    for header in ("Date", "From", "To", "Subject"):
+        print(f"{header}: {message.get(header, '')}")
+    print()
+    if html:
+        part = message.get_body(preferencelist=("html",))
+        print(part.get_content() if part is not None else text_of(message), end="")
+    else:
+        print(text_of(message), end="")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="taproot", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -128,6 +161,12 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser(
         "doctor", help="check database, schema, workers, queue, gateway, sidecar (1: problems)"
     )
+    mail = sub.add_parser("mail", help="read the local inbox (mail kept without TAPROOT_SMTP_HOST)")
+    mail.add_argument("action", nargs="?", choices=["show", "last"], help="print one message")
+    mail.add_argument(
+        "number", nargs="?", type=int, help="with show: the number `taproot mail` lists"
+    )
+    mail.add_argument("--html", action="store_true", help="print the HTML part instead of the text")
     types = sub.add_parser("types", help="TypeScript types of the REST API for postgrest-js")
     types.add_argument("--out", help="write to this file instead of stdout")
     return parser
@@ -160,6 +199,8 @@ def main(argv: list[str] | None = None) -> int:
             return _worker(settings, extra)
         if args.command == "procrastinate":
             return _procrastinate(settings, [a for a in args.args if a != "--"])
+        if args.command == "mail":
+            return _mail(settings, args.action, args.number, args.html)
         if args.command == "types":
             return _types(settings, args.out)
         if args.command == "doctor":

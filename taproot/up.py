@@ -80,11 +80,21 @@ def sidecar_env(target: Target, settings: Settings, secret: str, key: str | None
     return env
 
 
+def mail_dir(settings: Settings) -> Path:
+    """The local inbox (a Maildir) the workers keep mail in when no SMTP host is set."""
+    return Path(os.environ.get("TAPROOT_MAIL_DIR") or Path(settings.home).resolve() / "mail")
+
+
 def worker_env(target: Target, settings: Settings, key: str | None) -> dict[str, str]:
     env = {
         **os.environ,
         "TAPROOT_WORKER_DB_URI": target.app_url("authenticator", settings.authenticator_password),
         "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir(settings, "worker")),
+        # Account mail: TAPROOT_SMTP_* pass through from the environment; without a host
+        # the mail lands in the local inbox `taproot mail` reads. Links point at this stack.
+        "TAPROOT_MAIL_DIR": str(mail_dir(settings)),
+        "TAPROOT_PUBLIC_URL": os.environ.get("TAPROOT_PUBLIC_URL")
+        or f"http://localhost:{settings.api_port}",
     }
     if key:
         env["TAPROOT_SECRETS_KEY"] = key
@@ -143,6 +153,12 @@ REALTIME_ENV = {
     "PGRST_REALTIME_CHANNEL": "taproot_events",
     "PGRST_REALTIME_DELTA_CHANNEL": "taproot_deltas",
 }
+
+
+def _mail_line(settings: Settings) -> str:
+    if os.environ.get("TAPROOT_SMTP_HOST"):
+        return f"sent through {os.environ['TAPROOT_SMTP_HOST']} (TAPROOT_SMTP_HOST)"
+    return f"kept in the local inbox {mail_dir(settings)}, read it with `taproot mail`"
 
 
 def _wait_healthy(url: str, sup: Supervisor, timeout: float = 30.0) -> bool:
@@ -213,6 +229,7 @@ def run(settings: Settings) -> int:
             f"  health     {base}/api/health\n"
             f"  AI         {base}/api/ai/v1/  (OpenAI and Anthropic compatible)\n"
             f"  workers    {settings.worker_processes} process(es), `taproot worker` adds more\n"
+            f"  mail       {_mail_line(settings)}\n"
             f"  database   {target.db.url if target.cluster else '(DATABASE_URL)'}\n"
             "  demo token (accounts in docs/data-model.md, 'Demo data and getting a token'):\n"
             f"    curl -s -X POST {base}/api/rpc/login -H 'Content-Type: application/json' \\\n"
