@@ -2,6 +2,9 @@
 -- throttling, refresh-token rotation and reuse detection.
 BEGIN;
 SELECT plan(43);
+-- Sign-up answers with a session only when unverified users may sign in (the development
+-- setting); tests/db/api_email_verification.sql covers the production default (on).
+SET LOCAL taproot.require_verified_email = off;
 
 -- Sign-up ---------------------------------------------------------------------------------
 SELECT tests.authenticate_as('anon');
@@ -54,16 +57,20 @@ SELECT throws_ok($$SELECT api.signup('longname@example.com', 'LongName@example.c
 SELECT throws_ok($$SELECT api.signup(NULL, 'correct horse battery', 'X')$$,
                  '22023', 'email is required', 'email is required');
 
--- An invited user (created by the service role) claims the account by signing up.
+-- An invited profile (created by the service role) is never claimed by signing up with its
+-- email: only the invitation's token claims it (tests/db/api_invitations.sql).
 SELECT tests.authenticate_as('service_role');
 INSERT INTO api.users (id, email, name) VALUES (tests.uid('invitee'), 'invitee@example.com', 'Invitee');
 SELECT tests.authenticate_as('anon');
-SELECT lives_ok($$SELECT api.signup('invitee@example.com', 'my own password', 'Ines')$$,
-                'an invited user signs up with the invited email');
+SELECT throws_ok($$SELECT api.signup('invitee@example.com', 'my own password', 'Ines')$$,
+                 '23505', 'this email has a pending invitation',
+                 'signing up with an invited email is refused (409): no takeover of the invited profile');
 SELECT tests.clear_authentication();
-SELECT is((SELECT id FROM api.users WHERE email = 'invitee@example.com'), tests.uid('invitee'),
-          'the invitation is claimed: same profile');
-SELECT is((SELECT name FROM api.users WHERE id = tests.uid('invitee')), 'Ines', 'with the name given at sign-up');
+SELECT is((SELECT count(*) FROM auth.credentials WHERE user_id = tests.uid('invitee')), 0::bigint,
+          'the invited profile still has no password');
+SELECT is((SELECT name FROM api.users WHERE id = tests.uid('invitee')), 'Invitee', 'nor the name given at sign-up');
+-- The invitee sets up the account (as accepting the invitation would), for the tests below.
+SELECT auth.set_password(tests.uid('invitee'), 'my own password');
 
 -- Login -------------------------------------------------------------------------------------
 SELECT tests.authenticate_as('anon');

@@ -13,8 +13,11 @@ SELECT set_eq($$SELECT p.oid::regprocedure::text FROM pg_proc p JOIN pg_namespac
                WHERE n.nspname IN ('api', 'app', 'auth', 'reporting')
                  AND has_function_privilege('anon', p.oid, 'EXECUTE')$$,
               ARRAY['api.signup(text,text,text)', 'api.login(text,text)', 'api.refresh(text)',
+                    'api.accept_invitation(text,text,text)', 'api.verify_email(text)',
+                    'api.request_password_reset(text)', 'api.reset_password(text,text)',
                     'app.authenticate_api_key(text)'],
-              'anon can call signup, login and refresh, and exchange an API key (the sidecar), and nothing else');
+              'anon can call signup, login, refresh, the token routes (accept an invitation, verify an email, '
+              'request and reset a password), and exchange an API key (the sidecar), and nothing else');
 
 SELECT is(array_agg(c.oid::regclass::text ORDER BY 1), NULL, 'anon holds no privilege on any table or view')
 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
