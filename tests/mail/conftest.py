@@ -44,6 +44,7 @@ class Handler:
     """aiosmtpd's handler hooks: refuse what `replies` says, keep the rest."""
 
     replies: dict[str, str] = field(default_factory=dict)  # recipient → SMTP reply
+    data_reply: str | None = None  # answer DATA with this instead of accepting
     received: list[Received] = field(default_factory=list)
 
     async def handle_RCPT(
@@ -56,6 +57,8 @@ class Handler:
         return "250 OK"
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        if self.data_reply is not None:
+            return self.data_reply
         content = envelope.original_content or b""
         parsed = email.message_from_bytes(content, policy=default_policy)
         assert isinstance(parsed, EmailMessage)

@@ -70,6 +70,20 @@ def test_a_deferred_recipient_is_transient(smtp: SmtpServer) -> None:
         deliver(config(smtp.port), message("busy@example.org"))
 
 
+def test_a_refused_message_is_permanent_and_a_deferred_one_transient(smtp: SmtpServer) -> None:
+    smtp.handler.data_reply = "554 5.6.0 Message content rejected"
+    with pytest.raises(PermanentMailError, match="message refused: 554"):
+        deliver(config(smtp.port), message("ann@example.org"))
+    smtp.handler.data_reply = "452 4.3.1 Insufficient system storage"
+    with pytest.raises(TransientMailError, match="message deferred: 452"):
+        deliver(config(smtp.port), message("ann@example.org"))
+
+
+def test_implicit_tls_to_a_plain_server_is_transient(smtp: SmtpServer) -> None:
+    with pytest.raises(TransientMailError, match="unavailable"):
+        deliver(config(smtp.port, tls="tls", timeout=2.0), message("ann@example.org"))
+
+
 def test_no_server_is_transient() -> None:
     with pytest.raises(TransientMailError, match="unavailable"):
         deliver(config(free_port()), message("ann@example.org"))
