@@ -27,7 +27,7 @@ BEGIN
     IF signup.email IS NULL OR pg_catalog.btrim(signup.email) = '' THEN
         RAISE EXCEPTION 'email is required' USING ERRCODE = 'invalid_parameter_value';
     END IF;
-    new_email := pg_catalog.btrim(signup.email);  -- raises 23514 when malformed
+    new_email := pg_catalog.lower(pg_catalog.btrim(signup.email));  -- raises 23514 when malformed
     new_name := coalesce(nullif(pg_catalog.btrim(signup.name), ''),
                          pg_catalog.split_part(new_email::text, '@', 1));
     PERFORM auth.check_password_policy(signup.password, new_email::text);
@@ -147,49 +147,49 @@ SECURITY DEFINER
 SET search_path = ''
 AS $$
 DECLARE
-    found record;
+    tok   record;
     current_email text;
 BEGIN
     PERFORM auth.throttle('verify_email', NULL);
-    SELECT * INTO found FROM auth.find_token('{email_verification,email_change}', verify_email.token);
-    IF found.state <> 'ok' THEN
-        RETURN auth.token_refused(found.state, 'verification',
+    SELECT * INTO tok FROM auth.find_token('{email_verification,email_change}', verify_email.token);
+    IF tok.state <> 'ok' THEN
+        RETURN auth.token_refused(tok.state, 'verification',
                                   'Log in and ask for a new link, or request a password reset.');
     END IF;
-    PERFORM auth.throttle('verify_email', found.email);
-    SELECT u.email::text INTO current_email FROM api.users u WHERE u.id = found.user_id FOR UPDATE;
+    PERFORM auth.throttle('verify_email', tok.email);
+    SELECT u.email::text INTO current_email FROM api.users u WHERE u.id = tok.user_id FOR UPDATE;
 
-    IF found.kind = 'email_verification' THEN
-        IF current_email IS DISTINCT FROM found.email THEN
+    IF tok.kind = 'email_verification' THEN
+        IF current_email IS DISTINCT FROM tok.email THEN
             -- The account's address changed since the mail was sent.
             RETURN auth.token_refused('revoked', 'verification', 'Verify the current address instead.');
         END IF;
         UPDATE auth.credentials c SET email_verified_at = coalesce(c.email_verified_at, pg_catalog.now())
-        WHERE c.user_id = found.user_id;
-        PERFORM auth.spend_token(found.token_id);
-        PERFORM app.audit('auth.email_verified', NULL, 'users', found.user_id,
-                          pg_catalog.jsonb_build_object('email', found.email), found.user_id);
-        RETURN pg_catalog.json_build_object('user_id', found.user_id, 'email', found.email,
+        WHERE c.user_id = tok.user_id;
+        PERFORM auth.spend_token(tok.token_id);
+        PERFORM app.audit('auth.email_verified', NULL, 'users', tok.user_id,
+                          pg_catalog.jsonb_build_object('email', tok.email), tok.user_id);
+        RETURN pg_catalog.json_build_object('user_id', tok.user_id, 'email', tok.email,
                                             'email_verified', true, 'email_changed', false);
     END IF;
 
     -- An email change: the new address is proven now; it must still be free.
-    IF EXISTS (SELECT 1 FROM api.users u WHERE u.email OPERATOR(extensions.=) found.email::extensions.citext
-               AND u.id <> found.user_id) THEN
-        PERFORM auth.spend_token(found.token_id);
+    IF EXISTS (SELECT 1 FROM api.users u WHERE u.email OPERATOR(extensions.=) tok.email::extensions.citext
+               AND u.id <> tok.user_id) THEN
+        PERFORM auth.spend_token(tok.token_id);
         RETURN app.http_error(409, '23505', 'this email address now belongs to another account',
                               NULL, 'Choose another address.');
     END IF;
-    UPDATE api.users u SET email = found.email WHERE u.id = found.user_id;
-    UPDATE auth.credentials c SET email_verified_at = pg_catalog.now() WHERE c.user_id = found.user_id;
-    PERFORM auth.spend_token(found.token_id);
+    UPDATE api.users u SET email = tok.email WHERE u.id = tok.user_id;
+    UPDATE auth.credentials c SET email_verified_at = pg_catalog.now() WHERE c.user_id = tok.user_id;
+    PERFORM auth.spend_token(tok.token_id);
     -- Tokens mailed to the old address (verification, reset) must not act on the new one.
     UPDATE auth.one_time_tokens t SET revoked_at = pg_catalog.now()
-    WHERE t.user_id = found.user_id AND t.kind IN ('email_verification', 'password_reset', 'email_change')
+    WHERE t.user_id = tok.user_id AND t.kind IN ('email_verification', 'password_reset', 'email_change')
       AND t.used_at IS NULL AND t.revoked_at IS NULL;
-    PERFORM app.audit('auth.email_changed', NULL, 'users', found.user_id,
-                      pg_catalog.jsonb_build_object('from', current_email, 'to', found.email), found.user_id);
-    RETURN pg_catalog.json_build_object('user_id', found.user_id, 'email', found.email,
+    PERFORM app.audit('auth.email_changed', NULL, 'users', tok.user_id,
+                      pg_catalog.jsonb_build_object('from', current_email, 'to', tok.email), tok.user_id);
+    RETURN pg_catalog.json_build_object('user_id', tok.user_id, 'email', tok.email,
                                         'email_verified', true, 'email_changed', true);
 END
 $$;

@@ -190,26 +190,26 @@ SECURITY DEFINER
 SET search_path = ''
 AS $$
 DECLARE
-    found       record;
+    tok         record;
     inv         app.invitations;
     credential  auth.credentials;
     claimed     boolean := false;
 BEGIN
     PERFORM auth.throttle('accept_invitation', NULL);
-    SELECT * INTO found FROM auth.find_token('{invitation}', accept_invitation.token);
-    IF found.state <> 'ok' THEN
-        RETURN auth.token_refused(found.state, 'invitation', 'Ask a workspace admin to resend the invitation.');
+    SELECT * INTO tok FROM auth.find_token('{invitation}', accept_invitation.token);
+    IF tok.state <> 'ok' THEN
+        RETURN auth.token_refused(tok.state, 'invitation', 'Ask a workspace admin to resend the invitation.');
     END IF;
-    PERFORM auth.throttle('accept_invitation', found.email);
-    SELECT * INTO STRICT inv FROM app.invitations i WHERE i.id = found.invitation_id FOR UPDATE;
+    PERFORM auth.throttle('accept_invitation', tok.email);
+    SELECT * INTO STRICT inv FROM app.invitations i WHERE i.id = tok.invitation_id FOR UPDATE;
     IF inv.accepted_at IS NOT NULL OR inv.revoked_at IS NOT NULL
-       OR NOT EXISTS (SELECT 1 FROM api.users u WHERE u.id = found.user_id
-                      AND u.email OPERATOR(extensions.=) found.email::extensions.citext) THEN
+       OR NOT EXISTS (SELECT 1 FROM api.users u WHERE u.id = tok.user_id
+                      AND u.email OPERATOR(extensions.=) tok.email::extensions.citext) THEN
         RETURN auth.token_refused(CASE WHEN inv.accepted_at IS NOT NULL THEN 'used' ELSE 'revoked' END,
                                   'invitation', 'Ask a workspace admin to resend the invitation.');
     END IF;
 
-    SELECT * INTO credential FROM auth.credentials c WHERE c.user_id = found.user_id FOR UPDATE;
+    SELECT * INTO credential FROM auth.credentials c WHERE c.user_id = tok.user_id FOR UPDATE;
     IF FOUND THEN
         -- The address already has an account: accepting is logging in with its password.
         IF credential.status <> 'active' THEN
@@ -218,32 +218,32 @@ BEGIN
         END IF;
         IF extensions.crypt(coalesce(accept_invitation.password, ''), credential.password_hash)
            IS DISTINCT FROM credential.password_hash THEN
-            INSERT INTO auth.login_attempts (email, succeeded) VALUES (found.email, false);
+            INSERT INTO auth.login_attempts (email, succeeded) VALUES (tok.email, false);
             RETURN app.http_error(401, 'PT401', 'the password is wrong',
                                   'This address already has an account: accept with its password.',
                                   'Use your current password, or reset it first.');
         END IF;
         UPDATE auth.credentials c SET email_verified_at = coalesce(c.email_verified_at, pg_catalog.now())
-        WHERE c.user_id = found.user_id;
+        WHERE c.user_id = tok.user_id;
     ELSE
         -- An invited profile is claimed: the mailed token proved the address.
-        PERFORM auth.set_password(found.user_id, accept_invitation.password);  -- 22023: the policy
+        PERFORM auth.set_password(tok.user_id, accept_invitation.password);  -- 22023: the policy
         claimed := true;
     END IF;
     IF nullif(pg_catalog.btrim(accept_invitation.name), '') IS NOT NULL THEN
-        UPDATE api.users u SET name = pg_catalog.btrim(accept_invitation.name) WHERE u.id = found.user_id;
+        UPDATE api.users u SET name = pg_catalog.btrim(accept_invitation.name) WHERE u.id = tok.user_id;
     END IF;
     IF inv.workspace_id IS NOT NULL THEN
         INSERT INTO api.memberships (workspace_id, user_id, role)
         VALUES (inv.workspace_id, inv.user_id, inv.role)
         ON CONFLICT (workspace_id, user_id) DO NOTHING;
     END IF;
-    PERFORM auth.spend_token(found.token_id);
+    PERFORM auth.spend_token(tok.token_id);
     UPDATE app.invitations i SET accepted_at = pg_catalog.now() WHERE i.id = inv.id;
-    PERFORM app.audit('auth.invitation_accepted', inv.workspace_id, 'users', found.user_id,
+    PERFORM app.audit('auth.invitation_accepted', inv.workspace_id, 'users', tok.user_id,
                       pg_catalog.jsonb_build_object('invitation_id', inv.id, 'claimed_invitation', claimed),
-                      found.user_id);
-    RETURN auth.start_session(found.user_id);
+                      tok.user_id);
+    RETURN auth.start_session(tok.user_id);
 END
 $$;
 COMMENT ON FUNCTION api.accept_invitation(text, text, text) IS

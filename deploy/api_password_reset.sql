@@ -70,36 +70,36 @@ SECURITY DEFINER
 SET search_path = ''
 AS $$
 DECLARE
-    found record;
+    tok   record;
     ended integer;
 BEGIN
     PERFORM auth.throttle('reset_password', NULL);
-    SELECT * INTO found FROM auth.find_token('{password_reset}', reset_password.token);
-    IF found.state <> 'ok' THEN
-        RETURN auth.token_refused(found.state, 'password reset', 'Request a new password reset.');
+    SELECT * INTO tok FROM auth.find_token('{password_reset}', reset_password.token);
+    IF tok.state <> 'ok' THEN
+        RETURN auth.token_refused(tok.state, 'password reset', 'Request a new password reset.');
     END IF;
-    PERFORM auth.throttle('reset_password', found.email);
+    PERFORM auth.throttle('reset_password', tok.email);
     IF NOT EXISTS (SELECT 1 FROM api.users u JOIN auth.credentials c ON c.user_id = u.id AND c.status = 'active'
-                   WHERE u.id = found.user_id AND u.email OPERATOR(extensions.=) found.email::extensions.citext) THEN
+                   WHERE u.id = tok.user_id AND u.email OPERATOR(extensions.=) tok.email::extensions.citext) THEN
         -- The account was disabled, or its address changed, since the mail was sent.
         RETURN auth.token_refused('revoked', 'password reset', 'Request a new password reset.');
     END IF;
 
-    PERFORM auth.set_password(found.user_id, reset_password.new_password);  -- 22023: the policy
+    PERFORM auth.set_password(tok.user_id, reset_password.new_password);  -- 22023: the policy
     UPDATE auth.credentials c SET email_verified_at = coalesce(c.email_verified_at, pg_catalog.now())
-    WHERE c.user_id = found.user_id;
-    PERFORM auth.spend_token(found.token_id);
+    WHERE c.user_id = tok.user_id;
+    PERFORM auth.spend_token(tok.token_id);
     UPDATE auth.one_time_tokens t SET revoked_at = pg_catalog.now()
-    WHERE t.user_id = found.user_id AND t.kind = 'password_reset' AND t.used_at IS NULL AND t.revoked_at IS NULL;
+    WHERE t.user_id = tok.user_id AND t.kind = 'password_reset' AND t.used_at IS NULL AND t.revoked_at IS NULL;
     UPDATE auth.sessions s SET revoked_at = pg_catalog.now(), revoked_reason = 'password reset'
-    WHERE s.user_id = found.user_id AND s.revoked_at IS NULL;
+    WHERE s.user_id = tok.user_id AND s.revoked_at IS NULL;
     GET DIAGNOSTICS ended = ROW_COUNT;
     -- The owner of the address is back in: the run of failed logins ends, as on a login.
-    INSERT INTO auth.login_attempts (email, succeeded) VALUES (found.email, true);
-    PERFORM app.audit('auth.password_reset', NULL, 'users', found.user_id,
-                      pg_catalog.jsonb_build_object('sessions_ended', ended), found.user_id);
+    INSERT INTO auth.login_attempts (email, succeeded) VALUES (tok.email, true);
+    PERFORM app.audit('auth.password_reset', NULL, 'users', tok.user_id,
+                      pg_catalog.jsonb_build_object('sessions_ended', ended), tok.user_id);
     RETURN pg_catalog.json_build_object(
-        'email', found.email, 'sessions_ended', ended,
+        'email', tok.email, 'sessions_ended', ended,
         'message', 'The password has been changed and every session ended; log in with the new password.');
 END
 $$;
