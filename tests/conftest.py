@@ -20,6 +20,7 @@ import pytest
 from taproot import system_deps
 from taproot.cluster import Cluster, free_port
 from taproot.database import Database, migrate
+from taproot.provision import set_verified_email_requirement
 
 AUTHENTICATOR_PASSWORD = os.environ.get(
     "TAPROOT_AUTHENTICATOR_PASSWORD", "authenticator-local-only"
@@ -71,7 +72,11 @@ def app_db(pg_server: Database, template_db: Database) -> Iterator[Database]:
     """A fresh copy of the deployed schema for one test."""
     name = f"taproot_t_{uuid.uuid4().hex[:12]}"
     pg_server.create(name, template=template_db.name)
+    db = pg_server.with_name(name)
+    # As in development (`taproot up`): sign-ups may log in at once. Database settings are
+    # not cloned with the template; tests of the production default set it on themselves.
+    set_verified_email_requirement(db, required=False)
     try:
-        yield pg_server.with_name(name)
+        yield db
     finally:
         pg_server.drop(name)
