@@ -1,7 +1,8 @@
 """The account flows end to end: HTTP to the gateway, the token mailed by a real worker
 over a real SMTP server, the link followed back through the gateway.
 
-invite → mail → accept → member; sign up → mail → verify → log in; reset → mail → the new
+invite → mail → accept → member; sign up → mail → verify → log in; change the address → mail
+to the new one → verify → log in with it; reset → mail → the new
 password works, the old one and every old session do not. One database, gateway, worker
 and SMTP server serve the module (tests/mail/flows.py); each test uses its own addresses.
 """
@@ -117,3 +118,27 @@ def test_reset_mail_new_password_and_old_sessions_end(
         )[0]["n"]
         == 0
     )
+
+
+def test_email_change_mail_to_the_new_address_then_verify(
+    gateway: Gateway, server: SmtpServer
+) -> None:
+    old, new = address("mover"), address("moved")
+    assert gateway.post("/rpc/signup", {"email": old, "password": "pw-mover-long-1"}).ok
+    assert gateway.post(
+        "/rpc/verify_email", {"token": token_from(mail_to(server, old), "/verify-email")}
+    ).ok
+    access = login(gateway, old, "pw-mover-long-1").json()["access_token"]
+    asked = gateway.post("/rpc/change_email", {"new_email": new}, access)
+    assert asked.status_code == 200, asked.text
+
+    received = mail_to(server, new)
+    assert received.message["Subject"] == "Confirm your new email address for Taproot"
+    text = received.message.get_body(preferencelist=("plain",))
+    assert text is not None and new in text.get_content()
+    token = token_from(received, "/confirm-email-change")
+    assert len(server.to(old)) == 1  # nothing more to the old address
+    confirmed = gateway.post("/rpc/verify_email", {"token": token})
+    assert confirmed.status_code == 200, confirmed.text
+    assert login(gateway, new, "pw-mover-long-1").status_code == 200
+    assert login(gateway, old, "pw-mover-long-1").status_code == 401
