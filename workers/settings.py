@@ -74,6 +74,12 @@ class WorkerSettings(BaseSettings):
     mail_retry_base: float = Field(default=5.0, gt=0, alias="TAPROOT_MAIL_RETRY_BASE_SECONDS")
     mail_retry_cap: float = Field(default=900.0, gt=0, alias="TAPROOT_MAIL_RETRY_CAP_SECONDS")
 
+    @field_validator("smtp_port", mode="before")
+    @classmethod
+    def _empty_port(cls, value: object) -> object:
+        # `TAPROOT_SMTP_PORT=` in an env file means "the default for the TLS mode"
+        return None if isinstance(value, str) and not value.strip() else value
+
     @field_validator("mail_from")
     @classmethod
     def _one_address(cls, value: str) -> str:

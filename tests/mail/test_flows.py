@@ -1,10 +1,10 @@
 """The account flows end to end: HTTP to the gateway, the token mailed by a real worker
 over a real SMTP server, the link followed back through the gateway.
 
-invite → mail → accept → member; sign up → mail → verify → log in; change the address → mail
-to the new one → verify → log in with it; reset → mail → the new
-password works, the old one and every old session do not. One database, gateway, worker
-and SMTP server serve the module (tests/mail/flows.py); each test uses its own addresses.
+invite → mail → accept → member; sign up → mail → verify → log in; change the address →
+mail to the new one → verify → log in with it; reset → mail → the new password works, the
+old one and every old session do not. One database, gateway, worker and SMTP server serve
+the module (tests/mail/flows.py); each test uses its own addresses.
 """
 
 from __future__ import annotations

@@ -26,6 +26,7 @@ def test_defaults_and_ports_by_tls_mode() -> None:
     assert make(TAPROOT_SMTP_TLS="tls").smtp_port_or_default == 465
     assert make(TAPROOT_SMTP_TLS="none").smtp_port_or_default == 25
     assert make(TAPROOT_SMTP_PORT="2525").smtp_port_or_default == 2525
+    assert make(TAPROOT_SMTP_PORT="", TAPROOT_SMTP_TLS="tls").smtp_port_or_default == 465
     assert (
         make(TAPROOT_PUBLIC_URL="https://app.example.com/").public_url == "https://app.example.com"
     )

@@ -61,6 +61,12 @@ class Mailer:
         self.smtp = SmtpConfig.from_settings(settings) if settings.smtp_host else None
         self.mail_dir = Path(settings.mail_dir)
         self.sql = named_queries("workers", "mail")
+        if self.smtp is None:
+            log.warning(
+                "TAPROOT_SMTP_HOST is not set: mail is kept in the local inbox %s "
+                "(`taproot mail` reads it), never sent",
+                self.mail_dir,
+            )
 
     async def send(self, pool: Pool, message_id: int) -> str:
         """Attempt delivery of message `message_id`; a line saying how it went."""
