@@ -5,14 +5,16 @@ claims exactly as the gateway does (transaction-local set_config), so RLS and gr
 decide. Database errors become `SidecarError`s with the gateway's SQLSTATE → HTTP table.
 
 `run` is the fast path for transactions whose statements do not depend on one another's
-results: BEGIN, the context, the statements and COMMIT go out in one psycopg pipeline, so a
-transaction costs one round trip (and one GIL hand-off) instead of four, and no row lock a
-statement takes is held while the thread waits to send COMMIT. `transaction` remains for the
+results: the context and the statements go out in one psycopg pipeline, one transaction
+that commits at the pipeline's Sync, so a transaction costs one round trip (and one GIL
+hand-off) instead of four, and no row lock a statement takes is held while the thread
+waits to send COMMIT. `transaction` remains for the
 few that need Python between statements.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 from collections.abc import Iterator
@@ -48,8 +50,9 @@ class Role:
     role: str
     claims: dict[str, Any] = field(default_factory=dict)
 
-    @property
+    @functools.cached_property
     def claims_json(self) -> str:
+        # once per Role: a verified token's Role serves all its calls (caller.py)
         return json.dumps(self.claims, separators=(",", ":"))
 
 
@@ -246,7 +249,14 @@ def _pipelined(
     cursors: list[psycopg.Cursor[Row]] = []
     try:
         with conn.pipeline() as pipeline:
-            conn.execute(_BEGIN, prepare=True)
+            # Repeatable: no BEGIN and COMMIT. Everything a pipeline sends before its Sync
+            # runs as one transaction (PostgreSQL's extended protocol commits or rolls back
+            # at Sync), so the context's transaction-local settings hold for the statements
+            # and an error rolls all of them back: two statements fewer to send, parse and
+            # account for. The other path syncs after the context, which would commit it
+            # there, so it opens the transaction with BEGIN.
+            if not repeatable:
+                conn.execute(_BEGIN, prepare=True)
             conn.execute(_SET_CONTEXT, context)
             if not repeatable:
                 try:
@@ -257,7 +267,8 @@ def _pipelined(
                     raise
             for sql, params in statements:
                 cursors.append(conn.execute(sql, params))
-            conn.execute(_COMMIT, prepare=True)
+            if not repeatable:
+                conn.execute(_COMMIT, prepare=True)
     except psycopg.Error:
         # A failed statement leaves the transaction aborted (the server skipped the rest of
         # the pipeline, COMMIT included): roll it back before the connection goes back.
