@@ -1,7 +1,8 @@
 """AI sidecar benchmark: Taproot's overhead on chat completions over the fake provider.
 
-Run: `.venv/bin/python -m bench.ai [--seconds N] [--stream-seconds N] [--profile]`; writes
-bench/reports/ai.md. A throwaway cluster gets the full sqitch plan and the demo seed; a
+Run: `.venv/bin/python -m bench.ai [--seconds N] [--stream-seconds N] [--no-profile]`; writes
+bench/reports/ai.md (`--quick`: 10 s runs, no profile, the report in /tmp instead).
+A throwaway cluster gets the full sqitch plan and the demo seed; a
 bench tenant (owner + workspace with a large quota) calls `python -m sidecar` (gunicorn
 gthread, the defaults `taproot up` uses: 2 workers x 256 threads, a secrets key) directly
 and through `python -m gateway` with TAPROOT_PROXY (the same-origin path).
@@ -56,6 +57,7 @@ STREAM_INTERVAL_MS = 20
 STREAM_TOKENS = 51  # "[fake] " + 49 words: 50 content chunks
 LOADGEN_CPU = "1"
 LAST = Path(tempfile.gettempdir()) / "taproot-bench-ai-last.json"
+QUICK_OUT = Path(tempfile.gettempdir()) / "taproot-bench-ai-quick.md"
 SPREAD = 64  # workspaces in the "spread" runs
 TICK = os.sysconf("SC_CLK_TCK")
 
@@ -596,8 +598,17 @@ def main() -> None:
     parser.add_argument(
         "--render", action="store_true", help=f"rewrite the report from {LAST} (no new run)"
     )
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help=f"10 s per run, no profile, report to {QUICK_OUT} (bench/reports/ai.md untouched)",
+    )
     args = parser.parse_args()
     out = HERE / "reports" / "ai.md"
+    last = LAST
+    if args.quick:
+        args.seconds, args.stream_seconds, args.no_profile = 10, 10, True
+        out, last = QUICK_OUT, QUICK_OUT.with_suffix(".json")
     if args.render:
         opens_, streamed_, prof_, saved = _load(LAST.read_text())
         out.write_text(report(opens_, streamed_, prof_, saved))
@@ -619,7 +630,7 @@ def main() -> None:
                     print(_brief(streamed[-1]), file=sys.stderr)
         if not args.no_profile and args.only in (None, "chat"):
             prof = profile(s, 20)
-    LAST.write_text(_dump(opens, streamed, prof, args))
+    last.write_text(_dump(opens, streamed, prof, args))
     out.write_text(report(opens, streamed, prof, args))
     print(f"wrote {out}")
 
