@@ -13,9 +13,11 @@ Variants compare code and schema on the same cluster, back to back and alternate
 variant is a source tree for the sidecar (e.g. `git archive <commit> | tar -x -C DIR`)
 and the sqitch change the schema is deployed (or reverted) to.
 
-    .venv/bin/python -m bench.ai_cpu --variant before=/tmp/before:app_events_xid_first \\
-        --variant after=.: --rounds 2 --calls 2000
-(`.:` = this tree, the whole plan.) Prints a Markdown summary; --json writes the raw figures.
+    git archive a53f84b | tar -x -C /tmp/before
+    .venv/bin/python -m bench.ai_cpu --variant before=/tmp/before:api_invitations \\
+        --variant after=.: --rounds 3 --calls 2000
+(`before` = that tree, the schema reverted to the change before app_ai_call_plpgsql;
+`.:` = this tree, the whole plan.) Prints a Markdown summary; --json writes the raw figures.
 """
 
 from __future__ import annotations
