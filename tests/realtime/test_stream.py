@@ -344,8 +344,10 @@ def test_an_event_of_a_transaction_with_an_older_xid_is_not_skipped(
     with stack.db.connect() as a, stack.db.connect() as b:
         a.autocommit = b.autocommit = False
         b.execute("SELECT pg_current_xact_id()")  # B's xid first
-        (first,) = a.execute(emit, (tenant.workspace_id, uuid.uuid4())).fetchone() or (0,)
-        (second,) = b.execute(emit, (tenant.workspace_id, uuid.uuid4())).fetchone() or (0,)
+        row_a = a.execute(emit, (tenant.workspace_id, uuid.uuid4())).fetchone()
+        row_b = b.execute(emit, (tenant.workspace_id, uuid.uuid4())).fetchone()
+        assert row_a is not None and row_b is not None
+        first, second = int(str(row_a[0])), int(str(row_b[0]))
         assert first < second
         b.commit()
         time.sleep(1.0)  # the feed sees the hole at `first` and must not pass it
