@@ -151,7 +151,14 @@ def candidates(cache: SchemaCache, parent: Table) -> list[Relationship]:  # noqa
                         is_self=fk1.ref_table == fk2.ref_table,
                     )
                 )
-    return out
+    # a computed relationship named like a table replaces the foreign keys to that table
+    # (SchemaCache.hs getOverrideRelationshipsMap)
+    computed = {(r.function.schema, r.function.name) for r in out if r.function is not None}
+    return [
+        r
+        for r in out
+        if r.function is not None or (r.target.schema, r.target.name) not in computed
+    ]
 
 
 def _single(rel: Relationship, side: int) -> str | None:
