@@ -371,7 +371,26 @@ def _embed_node(
     label = rel.target.name if rel.junction else f"{rel.target.name}_{depth}"
     rng = tree.req.ranges.get(path, Range())
     child = _read_node(tree, rel.target, item.children, path, rng, label=label)
+    if item.spread and not rel.to_one and _aggregates_in(child):
+        # PostgREST 13 (addToManyOrderSelects); 14 computes them per parent row
+        raise errors.not_implemented(
+            "Aggregates are not implemented for one-to-many or many-to-many spreads."
+        )
     return EmbedPlan(rel, child, item.join_type == "inner", item.spread)
+
+
+def _aggregates_in(read: ReadPlan) -> bool:
+    """Whether `read` aggregates, itself or through the to-one spreads hoisted into it."""
+    return any(
+        s.aggregate is not None
+        or (
+            s.embed is not None
+            and s.embed.spread
+            and s.embed.rel.to_one
+            and _aggregates_in(s.embed.read)
+        )
+        for s in read.select
+    )
 
 
 def _read_node(  # noqa: PLR0917 - one level of the select tree

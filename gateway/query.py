@@ -187,7 +187,8 @@ def _limit(rng: Range, p: _Params) -> str:
 # aggregate is still to be applied around the expression, or None). Aggregates of a
 # to-one spread are hoisted like PostgREST's hoistSpreadAggFunctions: the spread's
 # lateral yields their argument and the first level above that is not a spread (the
-# top, a JSON embed, a to-many spread's array) aggregates it, grouped by the rest.
+# top or a JSON embed; to-many spreads refuse aggregates) aggregates it, grouped by
+# the rest.
 Pair = tuple[str, str, CSelect | None]
 
 
@@ -371,20 +372,15 @@ def _embed_subquery(  # noqa: PLR0917 - the parent, its row, the embed, and coun
     conds += nested.conditions
     where_sql = " WHERE " + " AND ".join(conds) if conds else ""
     if e.spread and not rel.to_one:  # one array per column (PostgREST 13, aggregates on)
-        pairs = _pairs(alias, child, p, nested.values, hoist=True)
+        pairs = _pairs(alias, child, p, nested.values)  # the plan refused aggregates here
         cols = ", ".join(f"{expr} AS pgrst_v{i}" for i, (_, expr, _) in enumerate(pairs)) or "1"
         order = _order(alias, child.order, p, nested.laterals)
         limit = _limit(child.range, p)
         inner = f"SELECT {cols} FROM {table}{joins}{where_sql}{order}{limit}"
-        # aggregates over the embedded rows give one value, the other columns an array
         aggs = "".join(
-            (
-                _aggregate(f"pgrst_sub.pgrst_v{i}", agg)
-                if agg is not None
-                else f"coalesce(json_agg(pgrst_sub.pgrst_v{i}), '[]'::json)"
-            )
-            + f" AS pgrst_s{i}, "
-            for i, (_, _, agg) in enumerate(pairs)
+            # jsonb, like the other embeds: a grouping parent compares them
+            f"coalesce(json_agg(pgrst_sub.pgrst_v{i})::jsonb, '[]'::jsonb) AS pgrst_s{i}, "
+            for i in range(len(pairs))
         )
         sql = (
             f"SELECT {aggs}CASE WHEN count(*) > 0 THEN true END AS pgrst_found "

@@ -146,7 +146,7 @@ def test_to_many_spreads_need_aggregates(lib: SchemaCache) -> None:
         "GET", "/authors", b"select=name,...books!books_author_fk(title)", {}, [], b"", lib.schemas
     )
     st = query.build(plan(req, lib, aggregates_enabled=True))
-    assert "coalesce(json_agg(pgrst_sub.pgrst_v0), '[]'::json) AS pgrst_s0" in st.sql
+    assert "coalesce(json_agg(pgrst_sub.pgrst_v0)::jsonb, '[]'::jsonb) AS pgrst_s0" in st.sql
 
 
 def test_count_without_parentheses(lib: SchemaCache) -> None:
