@@ -129,6 +129,7 @@ class ReadPlan:
     order: tuple[COrder, ...]
     range: Range
     star_columns: tuple[str, ...] = ()  # what "*" expands to, in order
+    sql_alias: str | None = None  # an embed's relation alias, PostgREST's (`books_1`)
 
 
 @dataclass(slots=True)
@@ -371,12 +372,25 @@ def _embed_node(
     label = rel.target.name if rel.junction else f"{rel.target.name}_{depth}"
     rng = tree.req.ranges.get(path, Range())
     child = _read_node(tree, rel.target, item.children, path, rng, label=label)
+    child.sql_alias = label
     if item.spread and not rel.to_one and _aggregates_in(child):
         # PostgREST 13 (addToManyOrderSelects); 14 computes them per parent row
         raise errors.not_implemented(
             "Aggregates are not implemented for one-to-many or many-to-many spreads."
         )
     return EmbedPlan(rel, child, item.join_type == "inner", item.spread)
+
+
+def grouped_columns(read: ReadPlan) -> list[str]:
+    """The columns a grouped to-one embed's lateral row shows: its plain grouped ones."""
+    out: list[str] = []
+    for s in read.select:
+        f = s.field
+        if s.embed is None and f is None and s.aggregate is None:
+            out.extend(read.star_columns)
+        elif f and not (s.aggregate or s.cast or f.json_path or f.computed):
+            out.append(f.name)
+    return list(dict.fromkeys(out))
 
 
 def _aggregates_in(read: ReadPlan) -> bool:
@@ -455,6 +469,8 @@ def _read_node(  # noqa: PLR0917 - one level of the select tree
         # PostgREST orders by the embed's lateral alias, `<parent>_<embed>_<depth>`
         lateral = f"{table.name}_{term.relation}_{depth}"
         field = _field(target.columns, lateral, term.field)
+        if _aggregates_in(embed.read) and term.field.name not in grouped_columns(embed.read):
+            raise _unknown_column(lateral, term.field.name)  # not a column its row shows
         order.append(COrder(field, term.direction, term.nulls, term.relation))
     return ReadPlan(
         schema=table.schema,

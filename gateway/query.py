@@ -22,6 +22,7 @@ from gateway.plan import (
     CSelect,
     EmbedPlan,
     ReadPlan,
+    grouped_columns,
 )
 from gateway.request import Range
 from gateway.syntax import FTS_OPS, SIMPLE_OPS, JsonOp, OpExpr
@@ -348,7 +349,11 @@ def _embed_subquery(  # noqa: PLR0917 - the parent, its row, the embed, and coun
     """The lateral subquery of one embed, and for a spread its output keys with the
     aggregate each still needs (hoisted to the level above)."""
     child = e.read
-    alias = f'"pgrst_{n}"'
+    # PostgREST's alias (`books_1`), so that PostgreSQL's errors name what it would;
+    # never the parent's, which the join conditions inside must still reach
+    alias = ident(child.sql_alias) if child.sql_alias else f'"pgrst_{n}"'
+    if alias == parent:
+        alias = f'"pgrst_{n}"'
     table = f"{qualified(child.schema, child.name)} AS {alias}"
     rel = e.rel
     conds: list[str]
@@ -397,7 +402,8 @@ def _embed_subquery(  # noqa: PLR0917 - the parent, its row, the embed, and coun
     row = _keyed_row(finished, as_name="pgrst_e", jsonb=True)
     group = f" GROUP BY {', '.join(keys)}" if aggregated and keys else ""
     if rel.to_one:  # the child's columns ride along for `order=embed(col)` on the parent
-        extra = "" if aggregated else f", {alias}.*"
+        grouped = grouped_columns(child)
+        extra = "".join(f", {alias}.{ident(c)}" for c in grouped) if aggregated else f", {alias}.*"
         return f"SELECT {row}{extra} FROM {table}{joins}{where_sql}{group} LIMIT 1", []
     order = _order(alias, child.order, p, nested.laterals)
     limit = _limit(child.range, p)

@@ -183,3 +183,30 @@ def test_unknown_column_in_a_spread_names_its_alias(agg: Gateway) -> None:
         "42703",
         "column channels_2.nope does not exist",
     )
+
+
+def test_related_order_on_an_aggregating_embed_takes_its_grouped_columns(agg: Gateway) -> None:
+    assert_rows(
+        agg.get("/posts?select=likes.sum(),ch:channels(slug,count())&order=ch(slug)"),
+        [
+            {"sum": 8, "ch": {"slug": "general", "count": 1}},
+            {"sum": 1, "ch": {"slug": "random", "count": 1}},
+            {"sum": 0, "ch": None},
+        ],
+    )
+    assert_error(
+        agg.get("/tasks?select=hours,employees(count())&order=employees(name)"),
+        400,
+        "42703",
+        "column tasks_employees_1.name does not exist",
+    )
+
+
+def test_postgres_errors_name_postgrest_relation_aliases(agg: Gateway) -> None:
+    assert_error(
+        agg.get("/employees?select=name,tasks(count())&tasks.order=hours"),
+        400,
+        "42803",
+        'column "tasks_1.hours" must appear in the GROUP BY clause or be used in an'
+        " aggregate function",
+    )

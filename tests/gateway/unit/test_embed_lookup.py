@@ -122,3 +122,18 @@ def test_spread_aggregates_are_applied_by_the_parent() -> None:
     sql = query.build(plan(req, c, aggregates_enabled=True)).sql
     assert 'COUNT("pgrst_e1".pgrst_s0)' in sql
     assert 'GROUP BY "pgrst_e1".pgrst_s1' in sql
+
+
+def test_an_embed_alias_never_shadows_its_parent() -> None:
+    # a root named like PostgREST's alias of its embed (`users_1` embedding users)
+    users_1 = table("users_1", "id", "user_id")
+    fk = ForeignKey("u1_user", ("api", "users_1"), ("user_id",), ("api", "users"), ("id",))
+    c = SchemaCache(
+        schemas=("api",),
+        tables={("api", "users"): USERS, ("api", "users_1"): users_1},
+        functions={},
+        foreign_keys=(fk,),
+    )
+    req = build("GET", "/users_1", b"select=id,users(name)", {}, [], b"", c.schemas)
+    sql = query.build(plan(req, c)).sql
+    assert '"api"."users" AS "pgrst_1"' in sql and '"pgrst_1"."id" = "users_1"."user_id"' in sql
