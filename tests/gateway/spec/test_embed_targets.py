@@ -3,9 +3,11 @@ it: a table, a foreign key's constraint name or its column, in both directions (
 constraint or column never reaches a view); self-referencing keys (the table's name is the
 one-to-many side, the column the many-to-one side); two embeds with one name at one level
 (PostgreSQL's 42712 on the lateral alias PostgREST gives both); unknown columns named by
-PostgREST's relation aliases (`posts_1`, `posts_users_1`). Ported from PostgREST's
+PostgREST's relation aliases (`posts_1`, `posts_users_1`); keys restated for views, view
+to view and through a view of a view. Ported from PostgREST's
 EmbedDisambiguationSpec.hs and its resource embedding docs; fixtures in
-fixtures/embed_targets.sql (users, best_friends, posts, channels, users_view, employees).
+fixtures/embed_targets.sql (users, best_friends, posts, channels, users_view, posts_view,
+users_chain, employees).
 """
 
 from __future__ import annotations
@@ -95,6 +97,23 @@ def test_the_view_is_still_reached_by_its_own_name(api: Gateway) -> None:
     assert_rows(
         api.get("/posts?select=id,users_view(username)&id=eq.2"),
         [{"id": 2, "users_view": {"username": "bob"}}],
+    )
+
+
+def test_view_to_view_and_views_of_views(api: Gateway) -> None:
+    # posts_view → users_view restate posts_username_fkey; users_chain (a view over
+    # users_view) is followed down to users
+    assert_rows(
+        api.get("/posts_view?select=id,users_view(username)&id=eq.2"),
+        [{"id": 2, "users_view": {"username": "bob"}}],
+    )
+    assert_rows(
+        api.get("/users_chain?select=handle,posts(id)&id=eq.1&posts.order=id"),
+        [{"handle": "ann", "posts": [{"id": 1}, {"id": 3}]}],
+    )
+    assert_rows(
+        api.get("/posts?select=id,users_chain(handle)&id=eq.3"),
+        [{"id": 3, "users_chain": {"handle": "ann"}}],
     )
 
 
