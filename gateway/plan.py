@@ -129,6 +129,7 @@ class ReadPlan:
     order: tuple[COrder, ...]
     range: Range
     star_columns: tuple[str, ...] = ()  # what "*" expands to, in order
+    sql_alias: str | None = None  # an embed's relation alias, PostgREST's (`books_1`)
 
 
 @dataclass(slots=True)
@@ -175,6 +176,11 @@ class ActionPlan:
 def _unknown_column(relation: str, column: str) -> ApiError:
     # PostgreSQL's own message for the query PostgREST would have sent
     return ApiError(400, "42703", f"column {relation}.{column} does not exist")
+
+
+def _duplicate_alias(alias: str) -> ApiError:
+    # PostgreSQL's error for the two lateral joins PostgREST would write with one alias
+    return ApiError(400, "42712", f'table name "{alias}" specified more than once')
 
 
 def _fuzzy(word: str, choices: list[str]) -> str | None:
@@ -351,6 +357,56 @@ class _Tree:
     aggregates: bool
 
 
+def _embed_node(
+    tree: _Tree, table: Table, item: SelectRelation, path: tuple[str, ...]
+) -> EmbedPlan:
+    """The embed `item` of `table`, reached at `path`, with its own select tree."""
+    if len(path) > 8:
+        raise errors.query_param("Embedding is nested too deeply", "At most 8 levels")
+    rel = find(tree.cache, table, item.name, item.hint)
+    if item.spread and not rel.to_one and not tree.aggregates:
+        raise errors.aggregates_not_allowed()  # it aggregates into arrays (v13)
+    tree.known.add(path)
+    depth = len(path)
+    # many-to-many joins its junction unaliased; other embeds are `<table>_<depth>`
+    label = rel.target.name if rel.junction else f"{rel.target.name}_{depth}"
+    rng = tree.req.ranges.get(path, Range())
+    child = _read_node(tree, rel.target, item.children, path, rng, label=label)
+    child.sql_alias = label
+    if item.spread and not rel.to_one and _aggregates_in(child):
+        # PostgREST 13 (addToManyOrderSelects); 14 computes them per parent row
+        raise errors.not_implemented(
+            "Aggregates are not implemented for one-to-many or many-to-many spreads."
+        )
+    return EmbedPlan(rel, child, item.join_type == "inner", item.spread)
+
+
+def grouped_columns(read: ReadPlan) -> list[str]:
+    """The columns a grouped to-one embed's lateral row shows: its plain grouped ones."""
+    out: list[str] = []
+    for s in read.select:
+        f = s.field
+        if s.embed is None and f is None and s.aggregate is None:
+            out.extend(read.star_columns)
+        elif f and not (s.aggregate or s.cast or f.json_path or f.computed):
+            out.append(f.name)
+    return list(dict.fromkeys(out))
+
+
+def _aggregates_in(read: ReadPlan) -> bool:
+    """Whether `read` aggregates, itself or through the to-one spreads hoisted into it."""
+    return any(
+        s.aggregate is not None
+        or (
+            s.embed is not None
+            and s.embed.spread
+            and s.embed.rel.to_one
+            and _aggregates_in(s.embed.read)
+        )
+        for s in read.select
+    )
+
+
 def _read_node(  # noqa: PLR0917 - one level of the select tree
     tree: _Tree,
     table: Table,
@@ -362,9 +418,12 @@ def _read_node(  # noqa: PLR0917 - one level of the select tree
 ) -> ReadPlan:
     """One level of a select tree: its columns, its embeds (recursively), and the
     filters, logic trees, order and range addressed to its path. `label` names the
-    level in messages (a function's name for its result rows)."""
-    req, cache, known, aggregates = tree.req, tree.cache, tree.known, tree.aggregates
+    level in messages: PostgREST's alias of the relation in the SQL it would send (the
+    table at the top, `books_1` for an embed at depth 1, a function's name for its
+    result rows), as PostgreSQL's "column … does not exist" names it."""
+    req, cache, aggregates = tree.req, tree.cache, tree.aggregates
     name = label or table.name
+    depth = len(path) + 1  # of this level's embeds
     # computed columns (functions of the row) select, filter and order like columns
     columns = {**table.columns, **table.computed} if table.computed else table.columns
     embeds: dict[str, EmbedPlan] = {}
@@ -372,18 +431,10 @@ def _read_node(  # noqa: PLR0917 - one level of the select tree
     positions: list[str | None] = []
     for item in items:
         if isinstance(item, SelectRelation):
-            if len(path) >= 8:
-                raise errors.query_param("Embedding is nested too deeply", "At most 8 levels")
-            rel = find(cache, table, item.name, item.hint)
             key = item.alias or item.name
-            if item.spread and not rel.to_one and not aggregates:
-                raise errors.aggregates_not_allowed()  # it aggregates into arrays (v13)
-            child_path = (*path, key)
-            known.add(child_path)
-            child = _read_node(
-                tree, rel.target, item.children, child_path, req.ranges.get(child_path, Range())
-            )
-            embeds[key] = EmbedPlan(rel, child, item.join_type == "inner", item.spread)
+            if key in embeds:  # PostgREST joins both as the same lateral alias
+                raise _duplicate_alias(f"{table.name}_{key}_{depth}")
+            embeds[key] = _embed_node(tree, table, item, (*path, key))
             positions.append(key)
         else:
             plain.append(item)
@@ -413,9 +464,13 @@ def _read_node(  # noqa: PLR0917 - one level of the select tree
         if embed is None:
             raise errors.not_embedded(term.relation)
         if not embed.rel.to_one:
-            raise errors.related_order_not_to_one(name, term.relation)
+            raise errors.related_order_not_to_one(table.name, term.relation)
         target = embed.rel.target
-        field = _field(target.columns, target.name, term.field)
+        # PostgREST orders by the embed's lateral alias, `<parent>_<embed>_<depth>`
+        lateral = f"{table.name}_{term.relation}_{depth}"
+        field = _field(target.columns, lateral, term.field)
+        if _aggregates_in(embed.read) and term.field.name not in grouped_columns(embed.read):
+            raise _unknown_column(lateral, term.field.name)  # not a column its row shows
         order.append(COrder(field, term.direction, term.nulls, term.relation))
     return ReadPlan(
         schema=table.schema,

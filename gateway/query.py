@@ -22,6 +22,7 @@ from gateway.plan import (
     CSelect,
     EmbedPlan,
     ReadPlan,
+    grouped_columns,
 )
 from gateway.request import Range
 from gateway.syntax import FTS_OPS, SIMPLE_OPS, JsonOp, OpExpr
@@ -45,10 +46,14 @@ class Statement:
 
 
 class _Params:
-    __slots__ = ("values",)
+    """The statement's parameters, and how to name the whole row of a relation alias
+    where the alias alone is not of the table's type (a write's RETURNING rows)."""
+
+    __slots__ = ("rows", "values")
 
     def __init__(self) -> None:
         self.values: list[Any] = []
+        self.rows: dict[str, str] = {}
 
     def add(self, value: Any) -> str:
         self.values.append(value)
@@ -69,7 +74,7 @@ def _json_path(path: tuple[JsonOp, ...], p: _Params) -> str:
 
 
 def _field(table: str, f: CField, p: _Params) -> str:
-    col = f"{f.computed}({table})" if f.computed else f"{table}.{ident(f.name)}"
+    col = f"{f.computed}({p.rows.get(table, table)})" if f.computed else f"{table}.{ident(f.name)}"
     if not f.json_path:
         return col
     if f.to_json:
@@ -179,19 +184,50 @@ def _limit(rng: Range, p: _Params) -> str:
     return sql
 
 
-def _item_expr(table: str, s: CSelect, p: _Params) -> str:
-    if s.aggregate == "count" and s.field is None:
-        expr = "COUNT(*)"
-    else:
-        assert s.field is not None
-        expr = _field(table, s.field, p)
-        if s.cast is not None:
-            expr = f"CAST({expr} AS {s.cast})"
-        if s.aggregate is not None:
-            expr = f"{s.aggregate.upper()}({expr})"
+# An output column of an embed: (key parameter, expression, the select item whose
+# aggregate is still to be applied around the expression, or None). Aggregates of a
+# to-one spread are hoisted like PostgREST's hoistSpreadAggFunctions: the spread's
+# lateral yields their argument and the first level above that is not a spread (the
+# top or a JSON embed; to-many spreads refuse aggregates) aggregates it, grouped by
+# the rest.
+Pair = tuple[str, str, CSelect | None]
+
+
+def _aggregate(expr: str, s: CSelect) -> str:
+    assert s.aggregate is not None
+    out = f"{s.aggregate.upper()}({expr})"
     if s.aggregate_cast is not None:
-        expr = f"CAST({expr} AS {s.aggregate_cast})"
-    return expr
+        out = f"CAST({out} AS {s.aggregate_cast})"
+    return out
+
+
+def _argument(table: str, s: CSelect, p: _Params, hoisted: bool = False) -> str:
+    """What an aggregate takes: the (cast) field; for count() every row, which a
+    hoisted count() counts through a marker that is NULL without a row."""
+    if s.field is None:
+        return "true" if hoisted else "*"
+    expr = _field(table, s.field, p)
+    return f"CAST({expr} AS {s.cast})" if s.cast is not None else expr
+
+
+def _item_expr(table: str, s: CSelect, p: _Params) -> str:
+    if s.aggregate is not None:
+        return _aggregate(_argument(table, s, p), s)
+    return _argument(table, s, p)
+
+
+def _finish(pairs: list[Pair]) -> tuple[list[tuple[str, str]], list[str], bool]:
+    """Pairs with every pending aggregate applied, the GROUP BY keys (the other pairs)
+    and whether anything aggregates."""
+    out: list[tuple[str, str]] = []
+    group: list[str] = []
+    for key, expr, agg in pairs:
+        if agg is None:
+            out.append((key, expr))
+            group.append(expr)
+        else:
+            out.append((key, _aggregate(expr, agg)))
+    return out, group, len(group) < len(pairs)
 
 
 def _select_list(
@@ -199,12 +235,12 @@ def _select_list(
     read: ReadPlan,
     p: _Params,
     explicit_star: bool = False,
-    embedded: dict[int, list[tuple[str, str]]] | None = None,
+    embedded: dict[int, list[Pair]] | None = None,
 ) -> tuple[str, str]:
     """The select list and its GROUP BY (when aggregates are used). With user-chosen
     output names (aliases, JSON keys, embeds) one JSON object per row whose keys are bind
-    parameters, so no request text becomes SQL. `embedded`: the (key, value) pairs each
-    embed contributes, by position in the select."""
+    parameters, so no request text becomes SQL. `embedded`: the pairs each embed
+    contributes, by position in the select."""
     select = read.select
     keyed = any(s.alias is not None for s in select)
     items: list[tuple[str | None, str]] = []  # (output name parameter or None, expression)
@@ -213,8 +249,10 @@ def _select_list(
     for index, s in enumerate(select):
         if s.embed is not None:
             assert embedded is not None
-            items.extend(embedded[index])
-            group.extend(expr for _, expr in embedded[index])
+            pairs, keys, hoisted = _finish(embedded[index])
+            items.extend(pairs)
+            group.extend(keys)
+            aggregated = aggregated or hoisted
             continue
         if s.field is None and s.aggregate is None:
             if keyed:
@@ -261,7 +299,7 @@ class _Embedded:
     WHERE conditions (!inner, IS NULL filters), and the lateral of each to-one embed
     (whose columns `order=embed(col)` sorts by)."""
 
-    values: dict[int, list[tuple[str, str]]]
+    values: dict[int, list[Pair]]
     joins: str
     conditions: list[str]
     laterals: dict[str, str]
@@ -285,14 +323,16 @@ def _embeds(
         assert s.alias is not None
         out.laterals[s.alias] = lateral
         if e.spread:
-            out.values[index] = [(k, f"{lateral}.pgrst_s{i}") for i, k in enumerate(spread_keys)]
+            out.values[index] = [
+                (k, f"{lateral}.pgrst_s{i}", agg) for i, (k, agg) in enumerate(spread_keys)
+            ]
             marker = f"{lateral}.pgrst_found"
         else:
             value = f"{lateral}.pgrst_e"
             if not e.rel.to_one:
                 value = f"coalesce({value}, '[]'::jsonb)"
             # `embed()` with nothing selected filters without adding a key
-            out.values[index] = [(p.add(s.alias), value)] if e.read.select else []
+            out.values[index] = [(p.add(s.alias), value, None)] if e.read.select else []
             marker = f"{lateral}.pgrst_e"
         out.markers[s.alias] = marker
         if e.inner:
@@ -305,9 +345,15 @@ def _embeds(
 
 def _embed_subquery(  # noqa: PLR0917 - the parent, its row, the embed, and counters
     parent: str, row: str, e: EmbedPlan, p: _Params, names: _Names, n: int
-) -> tuple[str, list[str]]:
+) -> tuple[str, list[tuple[str, CSelect | None]]]:
+    """The lateral subquery of one embed, and for a spread its output keys with the
+    aggregate each still needs (hoisted to the level above)."""
     child = e.read
-    alias = f'"pgrst_{n}"'
+    # PostgREST's alias (`books_1`), so that PostgreSQL's errors name what it would;
+    # never the parent's, which the join conditions inside must still reach
+    alias = ident(child.sql_alias) if child.sql_alias else f'"pgrst_{n}"'
+    if alias == parent:
+        alias = f'"pgrst_{n}"'
     table = f"{qualified(child.schema, child.name)} AS {alias}"
     rel = e.rel
     conds: list[str]
@@ -331,38 +377,33 @@ def _embed_subquery(  # noqa: PLR0917 - the parent, its row, the embed, and coun
     conds += nested.conditions
     where_sql = " WHERE " + " AND ".join(conds) if conds else ""
     if e.spread and not rel.to_one:  # one array per column (PostgREST 13, aggregates on)
-        pairs = _pairs(alias, child, p, nested.values)
-        cols = ", ".join(f"{expr} AS pgrst_v{i}" for i, (_, expr) in enumerate(pairs)) or "1"
+        pairs = _pairs(alias, child, p, nested.values)  # the plan refused aggregates here
+        cols = ", ".join(f"{expr} AS pgrst_v{i}" for i, (_, expr, _) in enumerate(pairs)) or "1"
         order = _order(alias, child.order, p, nested.laterals)
         limit = _limit(child.range, p)
         inner = f"SELECT {cols} FROM {table}{joins}{where_sql}{order}{limit}"
         aggs = "".join(
-            f"coalesce(json_agg(pgrst_sub.pgrst_v{i}), '[]'::json) AS pgrst_s{i}, "
+            # jsonb, like the other embeds: a grouping parent compares them
+            f"coalesce(json_agg(pgrst_sub.pgrst_v{i})::jsonb, '[]'::jsonb) AS pgrst_s{i}, "
             for i in range(len(pairs))
         )
         sql = (
             f"SELECT {aggs}CASE WHEN count(*) > 0 THEN true END AS pgrst_found "
             f"FROM ({inner}) AS pgrst_sub"
         )
-        return sql, [k for k, _ in pairs]
-    if e.spread:
-        pairs = _pairs(alias, child, p, nested.values)
-        cols = "".join(f"{expr} AS pgrst_s{i}, " for i, (_, expr) in enumerate(pairs))
+        return sql, [(k, None) for k, _, _ in pairs]
+    if e.spread:  # its aggregates are applied by the level above
+        pairs = _pairs(alias, child, p, nested.values, hoist=True)
+        cols = "".join(f"{expr} AS pgrst_s{i}, " for i, (_, expr, _) in enumerate(pairs))
         sql = f"SELECT {cols}true AS pgrst_found, {alias}.* FROM {table}{joins}{where_sql} LIMIT 1"
-        return sql, [k for k, _ in pairs]
-    pairs = _pairs(alias, child, p, nested.values)
+        return sql, [(k, agg) for k, _, agg in pairs]
+    finished, keys, aggregated = _finish(_pairs(alias, child, p, nested.values))
     # jsonb, as PostgREST's embeds: comparable, so that aggregates can group by them
-    row = _keyed_row(pairs, as_name="pgrst_e", jsonb=True)
-    group = ""
-    if any(s.aggregate is not None for s in child.select):
-        keys = [
-            expr
-            for (_, expr), s in zip(pairs, _pair_items(child), strict=True)
-            if s.aggregate is None
-        ]
-        group = f" GROUP BY {', '.join(keys)}" if keys else ""
+    row = _keyed_row(finished, as_name="pgrst_e", jsonb=True)
+    group = f" GROUP BY {', '.join(keys)}" if aggregated and keys else ""
     if rel.to_one:  # the child's columns ride along for `order=embed(col)` on the parent
-        extra = "" if group else f", {alias}.*"
+        grouped = grouped_columns(child)
+        extra = "".join(f", {alias}.{ident(c)}" for c in grouped) if aggregated else f", {alias}.*"
         return f"SELECT {row}{extra} FROM {table}{joins}{where_sql}{group} LIMIT 1", []
     order = _order(alias, child.order, p, nested.laterals)
     limit = _limit(child.range, p)
@@ -373,34 +414,27 @@ def _embed_subquery(  # noqa: PLR0917 - the parent, its row, the embed, and coun
     )
 
 
-def _pair_items(read: ReadPlan) -> list[CSelect]:
-    """The select item behind each pair `_pairs` makes (a star gives one per column)."""
-    out: list[CSelect] = []
-    for s in read.select:
-        if s.embed is not None:
-            count = len(s.embed.read.select) if s.embed.spread else int(bool(s.embed.read.select))
-            out.extend([s] * count)
-        elif s.field is None and s.aggregate is None:
-            out.extend([s] * len(read.star_columns))
-        else:
-            out.append(s)
-    return out
-
-
 def _pairs(
-    table: str, read: ReadPlan, p: _Params, embedded: dict[int, list[tuple[str, str]]]
-) -> list[tuple[str, str]]:
-    """(key parameter, expression) for every output column of `read`."""
-    pairs: list[tuple[str, str]] = []
+    table: str,
+    read: ReadPlan,
+    p: _Params,
+    embedded: dict[int, list[Pair]],
+    hoist: bool = False,
+) -> list[Pair]:
+    """Every output column of `read`; its aggregates are left pending (their argument
+    as the expression), `hoist`: for a spread, whose row carries the arguments up."""
+    pairs: list[Pair] = []
     for index, s in enumerate(read.select):
         if s.embed is not None:
             pairs.extend(embedded[index])
         elif s.field is None and s.aggregate is None:
-            pairs.extend((p.add(name), f"{table}.{ident(name)}") for name in read.star_columns)
+            pairs.extend(
+                (p.add(name), f"{table}.{ident(name)}", None) for name in read.star_columns
+            )
         else:
-            expr = _item_expr(table, s, p)
             name = s.alias or s.aggregate or (s.field.name if s.field else "")
-            pairs.append((p.add(name), expr))
+            agg = s if s.aggregate is not None else None
+            pairs.append((p.add(name), _argument(table, s, p, hoist), agg))
     return pairs
 
 
@@ -508,6 +542,7 @@ def _read(plan: ActionPlan, read: ReadPlan) -> Statement:
     if conditions:  # !inner embeds and embed IS [NOT] NULL filters
         where = (where + " AND " if where else " WHERE ") + " AND ".join(conditions)
     order = _order(table, read.order, p, emb.laterals)
+    group_by += _related_group(read, p, emb.laterals) if group_by else ""
     limit = _limit(read.range, p)
     count_sql = None
     total = "NULL::bigint"
@@ -529,6 +564,13 @@ def _read(plan: ActionPlan, read: ReadPlan) -> Statement:
         f"FROM (SELECT * FROM pgrst_source) {_T}"
     )
     return Statement(sql, p.values, count_sql, count_params)
+
+
+def _related_group(read: ReadPlan, p: _Params, laterals: dict[str, str]) -> str:
+    """`order=embed(col)` on a grouped level: the column joins the GROUP BY (it is the
+    spread's grouped value PostgREST orders by, read from its lateral row)."""
+    terms = [_field(laterals[o.relation], o.field, p) for o in read.order if o.relation]
+    return "".join(f", {t}" for t in terms)
 
 
 def _call(plan: ActionPlan) -> Statement:  # noqa: PLR0912, PLR0915 - one case per argument style
@@ -674,7 +716,11 @@ def _mutate(plan: ActionPlan) -> Statement:  # noqa: PLR0912, PLR0915 - one case
     ctes.append(f"pgrst_write AS ({stmt})")
     joins = order = ""
     if m.representation == "full":
-        emb = _embeds(alias, read, p, _Names())
+        # the RETURNING rows are not of the table's type: computed columns and
+        # relationships (functions of that type) take them rebuilt as one
+        columns = ", ".join(f"{alias}.{ident(c)}" for c in read.star_columns)
+        p.rows[alias] = f"ROW({columns})::{qualified(read.schema, read.name)}"
+        emb = _embeds(alias, read, p, _Names(), row=p.rows[alias])
         joins = emb.joins
         order = _order(alias, read.order, p, emb.laterals)
         select, _ = _select_list(alias, read, p, explicit_star=True, embedded=emb.values)

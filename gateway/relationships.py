@@ -1,11 +1,14 @@
 """Plan stage, embedding: which foreign key a `select=…,name(…)` follows. Pure.
 
-PostgREST's rules: from the parent table, `name` is a table reached through a foreign
-key in either direction (many-to-one, one-to-many; one-to-one when the key's columns
-are unique), or through a junction table whose primary key holds both foreign keys
-(many-to-many); a foreign key's column or constraint name also names a many-to-one.
-`!hint` picks among several by constraint, column or junction name. None: 400
-PGRST200; several: 300 PGRST201, with PostgREST's details and hint.
+PostgREST's rules (Plan.hs findRel): from the parent table, `name` is a table reached
+through a foreign key in either direction (many-to-one, one-to-many; one-to-one when the
+key's columns are unique), or through a junction table whose primary key holds both
+foreign keys (many-to-many); a foreign key's constraint name or (single) column of the
+parent names it too, in either direction, but only towards a table: relationships that
+reach a view that way are left out. On a self-referencing key the table's own name is
+the one-to-many side and the column the many-to-one side. `!hint` picks among several by
+constraint, column (either side) or junction name. None: 400 PGRST200; several: 300
+PGRST201, with PostgREST's details and hint.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ class Relationship:
     constraint2: str = ""
     through: tuple[tuple[str, str], ...] = ()
     function: Function | None = None  # a computed relationship: function(parent row)
+    is_self: bool = False  # a foreign key from a table to itself
 
     @property
     def to_one(self) -> bool:
@@ -84,6 +88,7 @@ def candidates(cache: SchemaCache, parent: Table) -> list[Relationship]:  # noqa
                         target,
                         fk.name,
                         tuple(zip(fk.columns, fk.ref_columns, strict=True)),
+                        is_self=fk.table == fk.ref_table,
                     )
                 )
         if fk.ref_table == parent_key and fk.table[0] == parent.schema:
@@ -97,6 +102,7 @@ def candidates(cache: SchemaCache, parent: Table) -> list[Relationship]:  # noqa
                         target,
                         fk.name,
                         tuple(zip(fk.ref_columns, fk.columns, strict=True)),
+                        is_self=fk.table == fk.ref_table,
                     )
                 )
     for (schema, _name), fns in cache.functions.items():
@@ -142,41 +148,66 @@ def candidates(cache: SchemaCache, parent: Table) -> list[Relationship]:  # noqa
                         junction,
                         fk2.name,
                         tuple(zip(fk2.columns, fk2.ref_columns, strict=True)),
+                        is_self=fk1.ref_table == fk2.ref_table,
                     )
                 )
-    return out
+    # a computed relationship named like a table replaces the foreign keys to that table
+    # (SchemaCache.hs getOverrideRelationshipsMap)
+    computed = {(r.function.schema, r.function.name) for r in out if r.function is not None}
+    return [
+        r
+        for r in out
+        if r.function is not None or (r.target.schema, r.target.name) not in computed
+    ]
+
+
+def _single(rel: Relationship, side: int) -> str | None:
+    """The parent's (side 0) or the target's (side 1) column of a one-column foreign key."""
+    if rel.junction is not None or rel.function is not None or len(rel.columns) != 1:
+        return None
+    return rel.columns[0][side]
 
 
 def _names(rel: Relationship, name: str) -> bool:
+    """Whether `name(…)` without a hint means this relationship."""
     if rel.function is not None:
         return rel.function.name == name
+    if rel.is_self:  # the table: its children; the column: its parent
+        if rel.cardinality == "one-to-many":
+            return rel.target.name == name
+        return rel.cardinality == "many-to-one" and _single(rel, 0) == name
     if rel.target.name == name:
         return True
-    if rel.cardinality in ("many-to-one", "one-to-one") and rel.junction is None:
-        cols = [a for a, _ in rel.columns]
-        return name == rel.constraint or (len(cols) == 1 and name == cols[0])
-    return False
+    if rel.junction is not None or rel.target.is_view:
+        return False
+    return name == rel.constraint or _single(rel, 0) == name
 
 
-def _hinted(rel: Relationship, hint: str) -> bool:
-    if hint in (rel.constraint, rel.constraint2):
-        return True
-    if rel.junction is not None and hint == rel.junction.name:
-        return True
-    cols = [a for a, _ in rel.columns] + [b for _, b in rel.columns]
-    return hint in cols or hint == rel.target.name
+def _hinted(rel: Relationship, name: str, hint: str) -> bool:
+    """Whether `name!hint(…)` means this relationship."""
+    if rel.function is not None:  # a computed relationship is found by its name alone
+        return rel.function.name == name
+    if rel.target.name != name:
+        return False
+    if rel.is_self:
+        return rel.cardinality == "one-to-many" and _single(rel, 1) == hint
+    if rel.junction is not None:
+        return hint == rel.junction.name
+    return hint in (rel.constraint, _single(rel, 0), _single(rel, 1))
 
 
 def find(cache: SchemaCache, parent: Table, name: str, hint: str | None) -> Relationship:
-    found = [r for r in candidates(cache, parent) if _names(r, name)]
-    if hint is not None:
-        found = [r for r in found if _hinted(r, hint)]
+    every = candidates(cache, parent)
+    if hint is None:
+        found = [r for r in every if _names(r, name)]
+    else:
+        found = [r for r in every if _hinted(r, name, hint)]
     if len(found) == 1:
         return found[0]
     if not found:
         suggestion = None
         if hint is None:
-            near = fuzzy_best(name, [r.target.name for r in candidates(cache, parent)], 0.33)
+            near = fuzzy_best(name, [r.target.name for r in every], 0.33)
             if near is not None and near != name:
                 suggestion = f"Perhaps you meant '{near}' instead of '{name}'."
         err = errors.no_relationship(parent.name, name, parent.schema, suggestion)

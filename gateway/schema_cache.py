@@ -228,7 +228,7 @@ async def load(conn: asyncpg.Connection, schemas: tuple[str, ...]) -> SchemaCach
         comment_rows = await conn.fetch(query("schema_cache", "schema_comments"), wanted)
         view_rows = await conn.fetch(query("schema_cache", "view_columns"), wanted)
     columns = _columns(col_rows)
-    views = _view_sources(view_rows)
+    views = _through_views(_view_sources(view_rows))
     tables = {
         (r["schema"], r["name"]): Table(
             schema=r["schema"],
@@ -325,6 +325,25 @@ def _view_sources(rows: Iterable[Any]) -> ViewSources:
     return out
 
 
+def _through_views(views: ViewSources) -> ViewSources:
+    """A view over a view shows the columns of the table under it: follow the chain (of
+    views in the exposed schemas), as PostgREST does to any depth."""
+    out: ViewSources = {}
+    for view, sources in views.items():
+        resolved: dict[str, tuple[str, str, str]] = {}
+        for column, shown in sources.items():
+            origin, seen = shown, {view}
+            while (origin[0], origin[1]) in views and (origin[0], origin[1]) not in seen:
+                seen.add((origin[0], origin[1]))
+                below = views[(origin[0], origin[1])].get(origin[2])
+                if below is None:
+                    break
+                origin = below
+            resolved[column] = origin
+        out[view] = resolved
+    return out
+
+
 def _single_base(sources: dict[str, tuple[str, str, str]]) -> tuple[str, str] | None:
     bases = {(s, t) for s, t, _ in sources.values()}
     return next(iter(bases)) if len(bases) == 1 else None
@@ -344,23 +363,25 @@ def _through(
 
 
 def _view_foreign_keys(views: ViewSources, fks: list[ForeignKey]) -> list[ForeignKey]:
-    """Foreign keys of base tables restated for the views that show their columns."""
+    """Foreign keys of base tables restated for the views that show their columns: view
+    to table, table to view and view to view (SchemaCache.hs addViewM2OAndO2ORels)."""
     out: list[ForeignKey] = []
-    for view, sources in views.items():
-        by_base = {(s, t, c): v for v, (s, t, c) in sources.items()}
-        for fk in fks:
+    for fk in fks:
+        # (relation, its columns for the key's own columns / for the referenced ones)
+        froms: list[tuple[tuple[str, str], tuple[str, ...]]] = [(fk.table, fk.columns)]
+        tos: list[tuple[tuple[str, str], tuple[str, ...]]] = [(fk.ref_table, fk.ref_columns)]
+        for view, sources in views.items():
+            by_base = {(s, t, c): v for v, (s, t, c) in sources.items()}
             mine = [by_base.get((*fk.table, c)) for c in fk.columns]
             if all(mine):
-                out.append(
-                    ForeignKey(
-                        fk.name, view, tuple(c for c in mine if c), fk.ref_table, fk.ref_columns
-                    )
-                )
+                froms.append((view, tuple(c for c in mine if c)))
             theirs = [by_base.get((*fk.ref_table, c)) for c in fk.ref_columns]
             if all(theirs):
-                out.append(
-                    ForeignKey(fk.name, fk.table, fk.columns, view, tuple(c for c in theirs if c))
-                )
+                tos.append((view, tuple(c for c in theirs if c)))
+        for i, (source, columns) in enumerate(froms):
+            for j, (target, ref_columns) in enumerate(tos):
+                if i or j:  # the table-to-table key itself is already there
+                    out.append(ForeignKey(fk.name, source, columns, target, ref_columns))
     return out
 
 

@@ -38,7 +38,9 @@ FIXTURE_FILES = (
     "time.sql",
     "data.sql",
     "embed.sql",
+    "embed_targets.sql",
     "writes.sql",
+    "writes_computed.sql",
     "privileges.sql",
 )
 DB_NAME = "gateway_spec"

@@ -124,7 +124,7 @@ def test_spread_and_computed(lib: SchemaCache) -> None:
     spread = query.build(read(lib, "/books", "select=title,...authors!books_author_fk(name)"))
     assert "pgrst_s0" in spread.sql and "pgrst_found" in spread.sql
     computed = query.build(read(lib, "/authors", "select=name,favorite_book(title)"))
-    assert '"api"."favorite_book"("authors") AS "pgrst_1"' in computed.sql
+    assert '"api"."favorite_book"("authors") AS "books_1"' in computed.sql
 
 
 def test_embed_null_filters_inside_logic_trees(lib: SchemaCache) -> None:
@@ -146,7 +146,7 @@ def test_to_many_spreads_need_aggregates(lib: SchemaCache) -> None:
         "GET", "/authors", b"select=name,...books!books_author_fk(title)", {}, [], b"", lib.schemas
     )
     st = query.build(plan(req, lib, aggregates_enabled=True))
-    assert "coalesce(json_agg(pgrst_sub.pgrst_v0), '[]'::json) AS pgrst_s0" in st.sql
+    assert "coalesce(json_agg(pgrst_sub.pgrst_v0)::jsonb, '[]'::jsonb) AS pgrst_s0" in st.sql
 
 
 def test_count_without_parentheses(lib: SchemaCache) -> None:
