@@ -81,6 +81,7 @@ RELOADABLE = frozenset(
     }
 )
 RELOAD_CONFIG = "reload config"
+LISTEN_WAIT = 2.0
 
 
 def setting_name(option: str) -> str:
@@ -144,6 +145,7 @@ class ConfigReloader:
         self._closed = False
         self.last_error: str | None = None
         self.reloads = 0
+        self._listening = asyncio.Event()
 
     async def load(self, config: Config) -> Config:
         """`config` with the in-database settings applied (start-up: every option may
@@ -176,6 +178,10 @@ class ConfigReloader:
             log.debug("SIGUSR2 config reloads are not available in this thread")
         if channel:
             self._listen_task = asyncio.create_task(self._listen_forever(channel))
+            # a NOTIFY sent once start-up is over must not be missed: wait for the LISTEN
+            # (a while at most; the database may be down, the loop reconnects by itself)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._listening.wait(), LISTEN_WAIT)
 
     async def close(self) -> None:
         self._closed = True
@@ -234,6 +240,7 @@ class ConfigReloader:
                 self._listener = conn
                 await conn.add_listener(channel, self._on_notify)
                 log.info("listening for config reloads on channel %s", channel)
+                self._listening.set()
                 if not first:
                     self.request_reload()  # a NOTIFY may have been missed while away
                 first = False
