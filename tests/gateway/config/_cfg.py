@@ -57,7 +57,8 @@ CREATE FUNCTION cfg.pre() RETURNS void LANGUAGE sql AS $f$
         json_build_object('X-Timeout', current_setting('statement_timeout')),
         json_build_object('X-Lock-Timeout', current_setting('lock_timeout')),
         json_build_object('X-Isolation', current_setting('transaction_isolation')),
-        json_build_object('X-Greeting', coalesce(current_setting('app.settings.greeting', true), '-')),
+        json_build_object('X-Greeting',
+                          coalesce(current_setting('app.settings.greeting', true), '-')),
         json_build_object('X-Shout', coalesce(current_setting('app.settings.SHOUT', true), '-'))
     )::text, true)
 $f$;
@@ -108,7 +109,9 @@ def role_conn(cfg_db: Database) -> Iterator[Conn]:
 
 def set_role(conn: Conn, name: str, value: str, *, in_database: bool = False) -> None:
     """ALTER ROLE gw_cfg_auth [IN DATABASE gateway_spec] SET <name> = <value>."""
-    where = sql.SQL(" IN DATABASE {}").format(sql.Identifier(DB_NAME)) if in_database else sql.SQL("")
+    where: sql.Composable = sql.SQL("")
+    if in_database:
+        where = sql.SQL(" IN DATABASE {}").format(sql.Identifier(DB_NAME))
     conn.execute(
         sql.SQL("ALTER ROLE {}{} SET {} = {}").format(
             sql.Identifier(ROLE), where, sql.Identifier(*name.split(".")), sql.Literal(value)

@@ -42,18 +42,14 @@ def test_database_specific_setting_overrides_the_role_wide_one(
 
 def test_database_setting_alone_has_no_effect(cfg_db: Database, role_conn: Conn) -> None:
     role_conn.execute(
-        sql.SQL("ALTER DATABASE {} SET pgrst.db_max_rows = '1'").format(
-            sql.Identifier(cfg_db.name)
-        )
+        sql.SQL("ALTER DATABASE {} SET pgrst.db_max_rows = '1'").format(sql.Identifier(cfg_db.name))
     )
     try:
         with running(settings(cfg_db)) as gw:
             assert row_count(gw) == 5
     finally:
         role_conn.execute(
-            sql.SQL("ALTER DATABASE {} RESET pgrst.db_max_rows").format(
-                sql.Identifier(cfg_db.name)
-            )
+            sql.SQL("ALTER DATABASE {} RESET pgrst.db_max_rows").format(sql.Identifier(cfg_db.name))
         )
 
 
@@ -100,15 +96,17 @@ def test_reload_config_changes_the_exposed_schemas(cfg_db: Database, role_conn: 
         assert gw.get("/items").json()["code"] == "PGRST205"
         set_role(role_conn, "pgrst.db_schemas", "cfg, v2")
         role_conn.execute(RELOAD_CONFIG)
-        found = eventually(lambda: gw.get("/items?select=id&id=eq.1", headers={
-            "Accept-Profile": "v2"}).status_code, 200)
+        found = eventually(
+            lambda: (
+                gw.get("/items?select=id&id=eq.1", headers={"Accept-Profile": "v2"}).status_code
+            ),
+            200,
+        )
         assert found == 200
         assert row_count(gw) == 5  # cfg stays the default schema
 
 
-def test_reload_config_keeps_options_that_need_a_restart(
-    cfg_db: Database, role_conn: Conn
-) -> None:
+def test_reload_config_keeps_options_that_need_a_restart(cfg_db: Database, role_conn: Conn) -> None:
     env = settings(cfg_db, PGRST_ADMIN_SERVER_PORT="0")
     with running(env) as gw:
         # db-tx-end is not reloadable (PostgREST's list), db-max-rows is
@@ -123,9 +121,7 @@ def test_reload_config_keeps_options_that_need_a_restart(
         assert 'db-tx-end = "rollback"\n' in gw.admin("/config").text
 
 
-def test_reload_schema_still_reloads_the_schema_cache(
-    cfg_db: Database, role_conn: Conn
-) -> None:
+def test_reload_schema_still_reloads_the_schema_cache(cfg_db: Database, role_conn: Conn) -> None:
     with running(settings(cfg_db)) as gw:
         assert gw.get("/late").status_code == 404
         role_conn.execute("CREATE TABLE cfg.late (id integer)")

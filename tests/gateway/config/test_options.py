@@ -14,8 +14,8 @@ from gateway.auth import Authenticator
 from gateway.config import load
 from gateway.errors import ApiError
 from taproot.database import Database
-from tests.gateway.conftest import JWT_SECRET, mint_jwt
 from tests.gateway.config._cfg import running, settings
+from tests.gateway.conftest import JWT_SECRET, mint_jwt
 from tests.gateway.spec._http import JSON_CT, OPENAPI_CT, assert_json
 
 
