@@ -486,6 +486,11 @@ def _build(
     schemas = _list(v["db-schemas"])
     if not schemas:
         raise ConfigError(f"{_where('db-schemas')}: at least one schema is needed")
+    for reserved in ("pg_catalog", "information_schema"):
+        if reserved in schemas:  # PostgREST's parseDbSchemas refuses them too
+            raise ConfigError(
+                f"{_where('db-schemas')}: db-schemas does not allow schema: '{reserved}'"
+            )
     root = v["server-root-path"].strip()
     if root in ("", "/"):
         root = ""

@@ -60,6 +60,7 @@ def test_values() -> None:
         ({"PGRST_JWT_CACHE_MAX_LIFETIME": "-1"}, "PGRST_JWT_CACHE_MAX_LIFETIME"),
         ({"PGRST_ADMIN_SERVER_PORT": "3000"}, "cannot be the same as server-port"),
         ({"PGRST_DB_ROOT_SPEC": "a.b.c"}, "db-root-spec"),
+        ({"PGRST_DB_SCHEMAS": "api, pg_catalog"}, "does not allow schema: 'pg_catalog'"),
     ],
 )
 def test_bad_values_name_the_option(env: dict[str, str], needle: str) -> None:
