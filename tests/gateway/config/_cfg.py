@@ -40,12 +40,20 @@ DO $$ BEGIN
     END IF;
 END $$;
 GRANT gw_anon, gw_user TO gw_cfg_auth;
+-- a request role of these specs alone: its own isolation level (ALTER ROLE … SET)
+DO $$ BEGIN
+    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'gw_cfg_reader') THEN
+        CREATE ROLE gw_cfg_reader NOLOGIN;
+    END IF;
+END $$;
+GRANT gw_cfg_reader TO gw_cfg_auth;
+ALTER ROLE gw_cfg_reader SET default_transaction_isolation = 'repeatable read';
 DROP SCHEMA IF EXISTS cfg CASCADE;
 CREATE SCHEMA cfg;
-GRANT USAGE ON SCHEMA cfg TO gw_anon, gw_user, gw_cfg_auth;
+GRANT USAGE ON SCHEMA cfg TO gw_anon, gw_user, gw_cfg_auth, gw_cfg_reader;
 CREATE TABLE cfg.rows (id integer PRIMARY KEY);
 INSERT INTO cfg.rows SELECT generate_series(1, 5);
-GRANT SELECT ON cfg.rows TO gw_anon, gw_user;
+GRANT SELECT ON cfg.rows TO gw_anon, gw_user, gw_cfg_reader;
 
 -- db-root-spec
 CREATE FUNCTION cfg.root() RETURNS json LANGUAGE sql STABLE
@@ -74,7 +82,7 @@ AS $f$ SELECT 1 FROM pg_sleep(1) $f$;
 CREATE FUNCTION cfg.pre_config() RETURNS void LANGUAGE sql AS $f$
     SELECT set_config('pgrst.db_max_rows', '4', true)
 $f$;
-GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA cfg TO gw_anon, gw_user, gw_cfg_auth;
+GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA cfg TO gw_anon, gw_user, gw_cfg_auth, gw_cfg_reader;
 """
 
 
@@ -87,6 +95,7 @@ def cfg_db(spec_db: Database) -> Iterator[Database]:
     with spec_db.connect() as conn:
         reset_role(conn)
         conn.execute("DROP SCHEMA cfg CASCADE")
+        conn.execute("ALTER ROLE gw_cfg_reader RESET ALL")
 
 
 def reset_role(conn: Conn) -> None:

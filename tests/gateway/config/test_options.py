@@ -15,7 +15,7 @@ from gateway.config import load
 from gateway.errors import ApiError
 from taproot.database import Database
 from tests.gateway.config._cfg import running, settings
-from tests.gateway.conftest import JWT_SECRET, mint_jwt
+from tests.gateway.conftest import JWT_SECRET, mint_jwt, user_headers
 from tests.gateway.spec._http import JSON_CT, OPENAPI_CT, assert_json
 
 
@@ -50,6 +50,16 @@ def test_function_settings_are_hoisted_to_the_transaction(cfg_db: Database) -> N
         read = gw.get("/rows?id=eq.1")
         assert read.headers["X-Timeout"] == "0"
         assert read.headers["X-Isolation"] == "read committed"
+
+
+def test_isolation_level_of_the_role_and_of_the_function(cfg_db: Database) -> None:
+    reader = user_headers("gw_cfg_reader")
+    with running(settings(cfg_db, PGRST_DB_PRE_REQUEST="cfg.pre")) as gw:
+        # ALTER ROLE gw_cfg_reader SET default_transaction_isolation = 'repeatable read'
+        assert gw.get("/rows?id=eq.1", headers=reader).headers["X-Isolation"] == "repeatable read"
+        # the called function's SET clause wins over the role's
+        call = gw.post("/rpc/tuned", json={}, headers=reader)
+        assert call.headers["X-Isolation"] == "serializable"
 
 
 def test_the_hoisted_list_is_configurable(cfg_db: Database) -> None:
