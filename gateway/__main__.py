@@ -5,18 +5,24 @@ starts that many processes; each re-reads the configuration through `factory`.
 Logs are JSON lines unless stderr is a terminal (TAPROOT_LOG_FORMAT, taproot/logs.py),
 uvicorn's own included. SIGTERM stops accepting, lets in-flight requests finish for
 taproot-shutdown-timeout seconds, then closes the pools (the lifespan's shutdown).
+With server-unix-socket it listens on that unix socket (server-unix-socket-mode) instead of
+TCP; the admin server (admin-server-port) is started by each process's lifespan (admin.py).
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import pathlib
 import signal
+import socket
+import stat
 import sys
+from typing import Any
 
 from gateway.app import App, create_app
-from gateway.config import Config, ConfigError, load
+from gateway.config import Config, ConfigError, host_address, load
 from taproot import logs
 
 _FILE_VAR = "TAPROOT_GATEWAY_CONFIG_FILE"
@@ -49,12 +55,21 @@ def factory() -> App:
     return create_app(config)
 
 
-def _host(value: str) -> str:
-    if value in ("!4", "*4", "*"):
-        return "0.0.0.0"  # noqa: S104 - PostgREST's "any IPv4" spelling
-    if value in ("!6", "*6"):
-        return "::"
-    return value
+_host = host_address  # the name the CLI's tests know
+
+
+def _unix_socket(path: str, mode: int) -> socket.socket:
+    """server-unix-socket: bound here with server-unix-socket-mode (uvicorn's own `uds`
+    would chmod it 666), a stale socket file replaced; uvicorn serves it by fd."""
+    with contextlib.suppress(FileNotFoundError):
+        if stat.S_ISSOCK(os.stat(path).st_mode):
+            os.unlink(path)
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    sock.bind(path)
+    os.chmod(path, mode)
+    sock.listen(4096)
+    sock.set_inheritable(True)
+    return sock
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -85,11 +100,19 @@ def main(argv: list[str] | None = None) -> int:
     guard = config.limits
     # httptools, with a deadline and size limits on request heads (slow clients, slowloris)
     http = slowloris.configure(guard.header_timeout, guard.max_url_bytes, guard.max_header_bytes)
+    # server-unix-socket takes precedence over server-host/server-port, as in PostgREST
+    where: dict[str, Any] = {"host": host_address(config.server_host), "port": config.server_port}
+    if config.server_unix_socket:
+        try:
+            unix = _unix_socket(config.server_unix_socket, config.server_unix_socket_mode)
+        except OSError as exc:
+            print(f"gateway: cannot listen on {config.server_unix_socket}: {exc}", file=sys.stderr)
+            return 2
+        where = {"fd": unix.fileno()}
     uvicorn.run(
         "gateway.__main__:factory",
         factory=True,
-        host=_host(config.server_host),
-        port=config.server_port,
+        **where,
         workers=config.server_workers,
         loop="uvloop",
         http=http,

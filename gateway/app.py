@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import json
 import logging
 import os
@@ -29,8 +30,10 @@ import asyncpg
 import telemetry
 from gateway import errors, openapi, plan, query, request, response
 from gateway._sql import query as named_query
+from gateway.admin import AdminServer
 from gateway.auth import Authenticator
 from gateway.config import Config
+from gateway.dbconfig import ConfigReloader
 from gateway.errors import ApiError
 from gateway.metrics import Metrics, route_class
 from gateway.proxy import Proxy
@@ -44,6 +47,11 @@ from taproot import logs
 
 log = logging.getLogger("gateway")
 access_log = logging.getLogger("gateway.request")
+query_log = logging.getLogger("gateway.query")
+# log-query = "main-query": the request's main statement, logged with its request line
+_MAIN_QUERY: contextvars.ContextVar[str | None] = contextvars.ContextVar(
+    "taproot_main_query", default=None
+)
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -84,6 +92,10 @@ class App:
                 untimed=self.proxy.matches if self.proxy is not None else None,
             )
         )
+        # db-config and 'reload config' (dbconfig.py); the admin server (admin.py)
+        self.dbconfig = ConfigReloader(self.db.connect, lambda: self.config, self.apply_config)
+        self.admin = AdminServer(self) if config.admin_server_port is not None else None
+        self._functions_of: Any = None  # the schema cache the function settings belong to
         self.root = config.server_root_path
         self.metrics.instrument(
             self.db,
@@ -159,14 +171,23 @@ class App:
 
     async def startup(self) -> None:
         await self.metrics.start()
+        if self.config.db_config:  # before the pool and the schema cache use the settings
+            self._configure(await self.dbconfig.load(self.config))
         await self.db.start()
         await self.reloader.start()
+        config = self.config
+        await self.dbconfig.start(config.db_channel if config.db_channel_enabled else None)
         if self.realtime is not None:
             await self.realtime.start()
+        if self.admin is not None:
+            await self.admin.start()
         if self.reloader.cache is None:
             log.error("serving 503 PGRST002 until the schema cache loads")
 
     async def shutdown(self) -> None:
+        if self.admin is not None:
+            await self.admin.close()
+        await self.dbconfig.close()
         await self.metrics.close()
         if self.door is not None:
             await self.door.close()
@@ -179,6 +200,25 @@ class App:
         await self.reloader.close()
         await self.db.close()
         log.info("gateway stopped: pools closed")
+
+    def _configure(self, config: Config) -> None:
+        """Take `config` (db-config at start-up, or a reload) in every stage that reads it."""
+        self.config = config
+        self.db.configure(config)
+        self.auth.configure(config)
+        # the reloader's exposed schemas (db-schemas is reloadable); it has no setter
+        setattr(self.reloader, "_schemas", config.db_schemas)  # noqa: B010
+        self.timing = config.server_timing_enabled
+        self.cors_origins = frozenset(config.server_cors_allowed_origins)
+        self.trace_header = (
+            config.server_trace_header.encode("latin-1") if config.server_trace_header else None
+        )
+        self._plans.clear()
+
+    async def apply_config(self, config: Config) -> None:
+        """A reloaded configuration: applied, then the schema cache reloaded with it."""
+        self._configure(config)
+        await self.reloader.reload()
 
     # --- HTTP -------------------------------------------------------------------------
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -202,6 +242,7 @@ class App:
             logs.accept_traceparent(traceparent.decode("latin-1") if traceparent else None),
         )
         token = logs.bind(context)
+        query_token = _MAIN_QUERY.set(None)
         status = 0
         echo = rid.encode("latin-1") if self.config.request_id_echo else None
 
@@ -244,6 +285,10 @@ class App:
                         "duration_ms": round(ms, 2),
                     },
                 )
+            main_query = _MAIN_QUERY.get()
+            if main_query is not None and query_log.isEnabledFor(level):
+                query_log.log(level, "%s", main_query, extra={"query": main_query})
+            _MAIN_QUERY.reset(query_token)
             logs.reset(token)
 
     async def _serve(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -300,7 +345,24 @@ class App:
             return await self._health()
         if path == "/ready":
             return await self._ready()
+        if path == "/" and self.config.db_root_spec and scope["method"] in ("GET", "HEAD"):
+            return await self._root_spec(scope, receive, self.config.db_root_spec[-1])
         return await self._api(scope, receive, path)
+
+    async def _root_spec(self, scope: Scope, receive: Receive, name: str) -> Response:
+        """db-root-spec: GET / answers the function's result, called as GET /rpc/<name> in
+        the request's schema (PostgREST takes the function's name, not its schema);
+        `Accept: application/openapi+json` gets that Content-Type."""
+        accept = (_header(scope, b"accept") or "*/*").lower()
+        # the root's own media type unless the client asks for plain JSON
+        openapi_wanted = "application/openapi+json" in accept or accept.strip() == "*/*"
+        headers = [(k, v) for k, v in scope["headers"] if k != b"accept"]
+        headers.append((b"accept", b"application/json"))
+        resp = await self._api({**scope, "headers": headers}, receive, f"/rpc/{name}")
+        if openapi_wanted and resp.status == 200:
+            resp.headers = [h for h in resp.headers if h[0] != b"content-type"]
+            resp.headers.append((b"content-type", plan.CONTENT_TYPES["openapi"]))
+        return resp
 
     async def _health(self) -> Response:
         """Liveness with detail: the process answers; no database (that is /ready's job)."""
@@ -558,7 +620,15 @@ class App:
         headers: dict[str, str],
         timer: _Timer | None,
     ) -> Response:
+        cache = self.reloader.cache
+        if cache is not self._functions_of:  # a reload may have changed SET clauses
+            self.db.forget_functions()
+            self._functions_of = cache
         ctx = self._context(api_req, auth, path, headers, action.read_only)
+        if action.call is not None:
+            ctx.function_oid = action.call.function.oid
+        if self.config.log_query:
+            _MAIN_QUERY.set(statement.sql)
         if action.explain is not None:
             ctx.rollback = True
             result = await self.db.run(ctx, api_req.schema, statement, explain=action.explain.sql())

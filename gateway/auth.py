@@ -3,7 +3,9 @@
 HS256/384/512 with jwt-secret (optionally base64), or the asymmetric keys of a JWK /
 JWKS given as jwt-secret, as PostgREST accepts. exp/nbf/iat are checked with
 PostgREST's 30 s of clock skew, aud against jwt-aud, and the role is read at
-jwt-role-claim-key. Validated tokens are cached until they expire. Messages and codes
+jwt-role-claim-key. With jwt-cache-max-lifetime = N > 0, validated tokens are cached for
+at most N seconds and never past their exp (0, the default, validates every token, as
+PostgREST 13). Messages and codes
 are PostgREST's (PGRST301 decode, PGRST303 claims, PGRST302 anonymous access disabled).
 """
 
@@ -41,6 +43,11 @@ class AuthResult:
 
 class Authenticator:
     def __init__(self, config: Config) -> None:
+        self.configure(config)
+
+    def configure(self, config: Config) -> None:
+        """Take a (reloaded) configuration; cached tokens are dropped."""
+        self._max_lifetime = config.jwt_cache_max_lifetime
         self._secret = config.jwt_secret
         self._aud = config.jwt_aud
         self._role_path = config.jwt_role_claim_key
@@ -53,7 +60,8 @@ class Authenticator:
                 except (PyJWKError, PyJWTError, ValueError, TypeError):
                     continue  # PostgREST skips keys it cannot use
                 self._keys.append((jwk.get("kid"), jwk.get("alg"), jwk.get("kty", ""), key))
-        self._cache: OrderedDict[str, AuthResult] = OrderedDict()
+        # token → (result, cached until): bounded by jwt-cache-max-lifetime and exp
+        self._cache: OrderedDict[str, tuple[AuthResult, float]] = OrderedDict()
         anon_claims = json.dumps({"role": self._anon}) if self._anon else "{}"
         self._anonymous = AuthResult(self._anon or "", anon_claims, False)
 
@@ -67,12 +75,20 @@ class Authenticator:
             if not self._anon:
                 raise errors.jwt_required()
             return self._anonymous
-        cached = self._cache.get(token)
         now = time.time()
-        if cached is not None and (cached.expires is None or now <= cached.expires):
-            return cached
+        if self._max_lifetime <= 0:
+            return self._validate(token, now)
+        cached = self._cache.get(token)
+        if cached is not None:
+            result, until = cached
+            if now <= until:
+                return result
+            del self._cache[token]
         result = self._validate(token, now)
-        self._cache[token] = result
+        until = now + self._max_lifetime
+        if result.expires is not None:
+            until = min(until, result.expires)
+        self._cache[token] = (result, until)
         if len(self._cache) > CACHE_SIZE:
             self._cache.popitem(last=False)
         return result

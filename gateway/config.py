@@ -55,6 +55,17 @@ _DEFAULTS: dict[str, str] = {
     "server-trace-header": "",
     "server-cors-allowed-origins": "",
     "db-plan-enabled": "false",
+    # in-database configuration and the rest of PostgREST's keys (docs/gateway.md)
+    "db-config": "true",
+    "db-pre-config": "",
+    "db-root-spec": "",
+    "db-hoisted-tx-settings": "",
+    "jwt-cache-max-lifetime": "0",
+    "server-unix-socket": "",
+    "server-unix-socket-mode": "660",
+    "log-query": "disabled",
+    "admin-server-port": "",
+    "admin-server-host": "",
     # Taproot's own option (PostgREST has no equivalent): "<path prefix>=<upstream URL>"
     "taproot-proxy": "",
     # Taproot's server-sent events (PostgREST has none; PGRST_REALTIME_* like the others)
@@ -86,6 +97,15 @@ _DEFAULTS: dict[str, str] = {
     # as PostgREST adds no header it was not configured to (server-trace-header)
     "taproot-request-id-echo": "false",
 }
+# db-hoisted-tx-settings when unset or empty, as PostgREST's defaultHoistedAllowList
+HOISTED_DEFAULT = (
+    "statement_timeout",
+    "plan_filter.statement_cost_limit",
+    "default_transaction_isolation",
+)
+LOG_QUERY = ("disabled", "main-query")
+APP_SETTINGS = "app.settings."
+_APP_SETTINGS_ENV = "PGRST_APP_SETTINGS_"
 # Options that may come from a file named by <variable>_FILE (secrets, never logged)
 _SECRET_OPTIONS = ("db-uri", "jwt-secret", "rate-limit-db-uri")
 
@@ -161,11 +181,35 @@ class Config:
     keepalive_seconds: int = 75
     shutdown_timeout: int = 10
     request_id_echo: bool = False
+    db_config: bool = True
+    db_pre_config: tuple[str, ...] | None = None
+    db_root_spec: tuple[str, ...] | None = None
+    db_hoisted_tx_settings: tuple[str, ...] = HOISTED_DEFAULT
+    app_settings: tuple[tuple[str, str], ...] = ()
+    jwt_cache_max_lifetime: int = 0
+    server_unix_socket: str | None = None
+    server_unix_socket_mode: int = 0o660
+    log_query: bool = False
+    admin_server_port: int | None = None
+    admin_server_host: str = "!4"
     raw: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
+    # where `raw` came from (the environment and the file), re-read on 'reload config'
+    sources: tuple[Mapping[str, str], pathlib.Path | None] = field(
+        default=({}, None), repr=False, compare=False
+    )
 
     @property
     def default_schema(self) -> str:
         return self.db_schemas[0]
+
+
+def host_address(value: str) -> str:
+    """PostgREST's server-host spellings as an address to bind."""
+    if value in ("!4", "*4", "*"):
+        return "0.0.0.0"  # noqa: S104 - PostgREST's "any IPv4" spelling
+    if value in ("!6", "*6"):
+        return "::"
+    return value
 
 
 def _env_name(option: str) -> str:
@@ -400,7 +444,13 @@ def load(
     environ: Mapping[str, str] | None = None, config_file: pathlib.Path | None = None
 ) -> Config:
     """Read the configuration: defaults, then the file, then PGRST_* variables."""
-    env = os.environ if environ is None else environ
+    env = dict(os.environ if environ is None else environ)
+    return _build(read_values(env, config_file), (env, config_file))
+
+
+def read_values(env: Mapping[str, str], config_file: pathlib.Path | None) -> dict[str, str]:
+    """The raw option values of the file and the environment (the environment wins), with
+    `app.settings.*` from both (PGRST_APP_SETTINGS_<name> → app.settings.<name>)."""
     try:
         env = with_files(env, [_env_name(o) for o in _SECRET_OPTIONS])
     except SecretFileError as exc:
@@ -412,19 +462,35 @@ def load(
         except OSError as exc:
             raise ConfigError(f"cannot read config file {config_file}: {exc.strerror}") from None
         for key, value in parse_file(text, str(config_file)).items():
-            if key in values:
+            if key in values or key.startswith(APP_SETTINGS):
                 values[key] = value
     for option in _DEFAULTS:
         name = _env_name(option)
         if name in env:
             values[option] = env[name]
-    return _build(values)
+    for name, value in env.items():
+        if name.startswith(_APP_SETTINGS_ENV) and len(name) > len(_APP_SETTINGS_ENV):
+            values[APP_SETTINGS + name[len(_APP_SETTINGS_ENV) :]] = value
+    return values
 
 
-def _build(v: dict[str, str]) -> Config:
+def rebuild(config: Config, values: Mapping[str, str]) -> Config:
+    """`values` (raw options, e.g. with the in-database settings applied) as a Config that
+    keeps the sources of `config`."""
+    return _build(dict(values), config.sources)
+
+
+def _build(
+    v: dict[str, str], sources: tuple[Mapping[str, str], pathlib.Path | None] = ({}, None)
+) -> Config:
     schemas = _list(v["db-schemas"])
     if not schemas:
         raise ConfigError(f"{_where('db-schemas')}: at least one schema is needed")
+    for reserved in ("pg_catalog", "information_schema"):
+        if reserved in schemas:  # PostgREST's parseDbSchemas refuses them too
+            raise ConfigError(
+                f"{_where('db-schemas')}: db-schemas does not allow schema: '{reserved}'"
+            )
     root = v["server-root-path"].strip()
     if root in ("", "/"):
         root = ""
@@ -480,5 +546,57 @@ def _build(v: dict[str, str]) -> Config:
         keepalive_seconds=_int("taproot-keepalive-seconds", v["taproot-keepalive-seconds"], 1),
         shutdown_timeout=_int("taproot-shutdown-timeout", v["taproot-shutdown-timeout"], 0),
         request_id_echo=_bool("taproot-request-id-echo", v["taproot-request-id-echo"]),
+        db_config=_bool("db-config", v["db-config"]),
+        db_pre_config=_optional_function("db-pre-config", v["db-pre-config"]),
+        db_root_spec=_optional_function("db-root-spec", v["db-root-spec"]),
+        db_hoisted_tx_settings=_list(v["db-hoisted-tx-settings"]) or HOISTED_DEFAULT,
+        app_settings=tuple(sorted((k, x) for k, x in v.items() if k.startswith(APP_SETTINGS))),
+        jwt_cache_max_lifetime=_int("jwt-cache-max-lifetime", v["jwt-cache-max-lifetime"]),
+        server_unix_socket=v["server-unix-socket"].strip() or None,
+        server_unix_socket_mode=_socket_mode(v["server-unix-socket-mode"]),
+        log_query=_log_query(v["log-query"]),
+        admin_server_port=_admin_port(v),
+        admin_server_host=v["admin-server-host"].strip() or v["server-host"],
         raw=dict(v),
+        sources=sources,
     )
+
+
+def _optional_function(option: str, value: str) -> tuple[str, ...] | None:
+    return _qualified(option, value) if value.strip() else None
+
+
+def _socket_mode(value: str) -> int:
+    """PostgREST's server-unix-socket-mode: an octal between 600 and 777."""
+    option = "server-unix-socket-mode"
+    try:
+        mode = int(value.strip(), 8)
+    except ValueError:
+        raise ConfigError(f"{_where(option)}: not an octal, got {value!r}") from None
+    if not 0o600 <= mode <= 0o777:
+        raise ConfigError(f"{_where(option)}: needs to be between 600 and 777, got {value!r}")
+    return mode
+
+
+def _log_query(value: str) -> bool:
+    """v13's `disabled` / `main-query`; v14's booleans are accepted too."""
+    lowered = value.strip().lower()
+    if lowered in LOG_QUERY:
+        return lowered == "main-query"
+    try:
+        return _bool("log-query", lowered)
+    except ConfigError:
+        raise ConfigError(
+            f"{_where('log-query')}: expected one of {', '.join(LOG_QUERY)}, got {value!r}"
+        ) from None
+
+
+def _admin_port(v: Mapping[str, str]) -> int | None:
+    if not v["admin-server-port"].strip():
+        return None
+    port = _int("admin-server-port", v["admin-server-port"], 0, 65535)
+    if port != 0 and port == _int("server-port", v["server-port"], 0, 65535):
+        raise ConfigError(
+            f"{_where('admin-server-port')}: admin-server-port cannot be the same as server-port"
+        )
+    return port

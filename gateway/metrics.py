@@ -15,6 +15,9 @@ scrape of /metrics, answered by whichever process accepts it, covers all of them
   (counted per matching channel subscription)
 - taproot_ratelimit_total{outcome}: the front door's decisions (flood, concurrency, shared,
   closed, open)
+- PostgREST's own names, for dashboards built for it: pgrst_db_pool_available,
+  pgrst_db_pool_waiting, pgrst_db_pool_max, pgrst_db_pool_timeouts_total,
+  pgrst_schema_cache_loads_total{status=SUCCESS|FAIL}, pgrst_schema_cache_query_time_seconds
 - with TAPROOT_METRICS_QUEUE_ROLE set, the job queue as PostgreSQL sees it (telemetry.queue)
 """
 
@@ -83,6 +86,27 @@ DELIVERIES = Counter(
 RATELIMIT = Counter(
     "taproot_ratelimit_total", "The gateway limiter's decisions, by outcome.", ["outcome"]
 )
+# PostgREST's metrics (its observability page), under its names
+PGRST_POOL_AVAILABLE = Gauge(
+    "pgrst_db_pool_available", "Available connections in the pool.", multiprocess_mode="livesum"
+)
+PGRST_POOL_WAITING = Gauge(
+    "pgrst_db_pool_waiting",
+    "Requests waiting to acquire a pool connection.",
+    multiprocess_mode="livesum",
+)
+PGRST_POOL_MAX = Gauge("pgrst_db_pool_max", "Max pool connections.", multiprocess_mode="livesum")
+PGRST_POOL_TIMEOUTS = Counter(
+    "pgrst_db_pool_timeouts", "The total number of pool connection timeouts."
+)
+PGRST_CACHE_LOADS = Counter(
+    "pgrst_schema_cache_loads", "The total number of times the schema cache was loaded.", ["status"]
+)
+PGRST_CACHE_QUERY_TIME = Gauge(
+    "pgrst_schema_cache_query_time_seconds",
+    "The query time in seconds of the last schema cache load.",
+    multiprocess_mode="livemax",
+)
 _METHODS = frozenset({"GET", "HEAD", "POST", "PATCH", "PUT", "DELETE", "OPTIONS"})
 
 
@@ -144,6 +168,9 @@ class Metrics:
         async def counted_reload() -> bool:
             ok = await reload()
             RELOADS.labels("ok" if ok else "error").inc()
+            PGRST_CACHE_LOADS.labels("SUCCESS" if ok else "FAIL").inc()
+            if ok and reloader.cache is not None:
+                PGRST_CACHE_QUERY_TIME.set(reloader.cache.load_seconds)
             return ok
 
         setattr(reloader, "reload", counted_reload)  # noqa: B010 - wraps the bound method
@@ -174,6 +201,10 @@ class Metrics:
             ("max", size),
         ):
             POOL.labels(state).set(value)
+        # asyncpg opens connections lazily: what is not in use may still be opened
+        PGRST_POOL_AVAILABLE.set(size - (open_ - idle))
+        PGRST_POOL_WAITING.set(waiting)
+        PGRST_POOL_MAX.set(size)
         cache = reloader.cache
         if cache is not None:
             CACHE_AGE.set(time.time() - cache.loaded_at)
@@ -237,5 +268,3 @@ def _count_fanout(hub: Hub) -> None:
 
     setattr(hub, "deliver", counted_deliver)  # noqa: B010
     setattr(hub, "delta", counted_delta)  # noqa: B010
-
-

@@ -1,7 +1,10 @@
 """Stage 5: one transaction per request on a pooled asyncpg connection.
 
-BEGIN (READ ONLY for reads); one statement setting role, search_path and the request.*
-GUCs; the db-pre-request function; the main statement (prepared, from asyncpg's
+BEGIN (READ ONLY for reads; at the isolation level the role's or the called function's
+default_transaction_isolation names); one statement setting role, search_path, the request.*
+GUCs, the role's own settings, app.settings.* and the called function's settings that
+db-hoisted-tx-settings lets out of the function into the transaction; the db-pre-request
+function; the main statement (prepared, from asyncpg's
 statement cache); COMMIT or ROLLBACK as db-tx-end and Prefer: tx decide. Database
 errors come back as PostgREST-shaped ApiErrors; a down database as 503 and an
 exhausted pool as 504, never as a hang or a stack trace.
@@ -22,6 +25,7 @@ from gateway import errors
 from gateway._sql import query
 from gateway.config import Config
 from gateway.errors import ApiError
+from gateway.metrics import PGRST_POOL_TIMEOUTS
 from gateway.query import Statement, explain, ident
 
 log = logging.getLogger("gateway.tx")
@@ -31,9 +35,17 @@ T = TypeVar("T")
 
 _SET_CONTEXT = query("tx", "set_context")
 _ROLE_SETTINGS = query("tx", "role_settings")
-_NO_SETTINGS: tuple[list[str], list[str]] = ([], [])
 _SET_TIMEZONE = query("tx", "set_timezone")
 _PING = query("tx", "ping")
+_FUNCTION_SETTINGS = query("tx", "function_settings")
+_ISOLATION = "default_transaction_isolation"
+# pg's spelling of default_transaction_isolation → asyncpg's transaction(isolation=)
+_ISOLATION_LEVELS = {
+    "serializable": "serializable",
+    "repeatable read": "repeatable_read",
+    "read committed": "read_committed",
+    "read uncommitted": "read_uncommitted",
+}
 
 _CONNECTION_ERRORS: tuple[type[BaseException], ...] = (
     OSError,
@@ -61,6 +73,8 @@ class Context:
     timezone: str | None = None
     # request.id: the X-Request-Id of the request (logs, audit rows and jobs correlate)
     request_id: str = ""
+    # the function an RPC calls: its hoisted settings and isolation level apply
+    function_oid: int | None = None
 
 
 @dataclass(slots=True)
@@ -73,8 +87,25 @@ class Result:
     inserted: int | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class _Settings:
+    """Settings a role or a function brings into the transaction."""
+
+    names: tuple[str, ...] = ()
+    values: tuple[str, ...] = ()
+    isolation: str | None = None
+
+
+_NONE = _Settings()
+
+
 class Database:
     def __init__(self, config: Config) -> None:
+        self.pool: asyncpg.Pool | None = None
+        self.configure(config)
+
+    def configure(self, config: Config) -> None:
+        """Take a (reloaded) configuration; role and function settings are read again."""
         self.config = config
         self._search_paths = {
             schema: ", ".join(ident(s) for s in (schema, *config.db_extra_search_path))
@@ -82,9 +113,15 @@ class Database:
         }
         pre = config.db_pre_request
         self._pre_request = f"SELECT {'.'.join(ident(p) for p in pre)}()" if pre else None
+        self._app_settings = tuple(config.app_settings)
+        self._hoisted = frozenset(config.db_hoisted_tx_settings)
         # ALTER ROLE … SET of each role, read on the first transaction (the pool starts lazily)
-        self._role_settings: dict[str, tuple[list[str], list[str]]] | None = None
-        self.pool: asyncpg.Pool | None = None
+        self._role_settings: dict[str, _Settings] | None = None
+        self.forget_functions()
+
+    def forget_functions(self) -> None:
+        """The schema cache reloaded: read the functions' SET clauses again when needed."""
+        self._function_settings: dict[int, _Settings] | None = None
 
     async def connect(self) -> asyncpg.Connection:
         """A standalone connection (schema cache loads, the NOTIFY listener)."""
@@ -198,13 +235,31 @@ class Database:
         return int(data[0]["Plan"]["Plan Rows"])
 
     async def _load_role_settings(self, conn: asyncpg.Connection) -> None:
-        """Read once per process: the settings each role carries (statement_timeout…)."""
+        """Read once per configuration: the settings each role carries (statement_timeout…)."""
         found: dict[str, tuple[list[str], list[str]]] = {}
         for row in await conn.fetch(_ROLE_SETTINGS):
             names, values = found.setdefault(row["role"], ([], []))
             names.append(row["name"])
             values.append(row["value"])
-        self._role_settings = found
+        self._role_settings = {
+            role: _Settings(tuple(n), tuple(v), _isolation(n, v)) for role, (n, v) in found.items()
+        }
+
+    async def _load_function_settings(self, conn: asyncpg.Connection) -> None:
+        """Read once per schema cache: what each exposed function's SET clause hoists."""
+        found: dict[int, list[tuple[str, str]]] = {}
+        for row in await conn.fetch(_FUNCTION_SETTINGS, list(self.config.db_schemas)):
+            found.setdefault(row["oid"], []).append((row["name"], row["value"]))
+        settings: dict[int, _Settings] = {}
+        for oid, pairs in found.items():
+            hoisted = [(n, v) for n, v in pairs if n in self._hoisted]
+            # PostgREST takes the isolation level from the SET clause whatever the list says
+            settings[oid] = _Settings(
+                tuple(n for n, _ in hoisted),
+                tuple(v for _, v in hoisted),
+                _isolation([n for n, _ in pairs], [v for _, v in pairs]),
+            )
+        self._function_settings = settings
 
     async def transaction(  # noqa: PLR0912 - every failure has its PostgREST error
         self, ctx: Context, schema: str, body: Callable[[asyncpg.Connection], Awaitable[T]]
@@ -214,6 +269,7 @@ class Database:
         try:
             conn = await self.pool.acquire(timeout=self.config.db_pool_acquisition_timeout)
         except TimeoutError:
+            PGRST_POOL_TIMEOUTS.inc()
             raise errors.pool_timeout() from None
         except (asyncpg.PostgresError, *_CONNECTION_ERRORS) as exc:
             # whatever stops a connection from opening is PostgREST's connection error
@@ -221,8 +277,18 @@ class Database:
         try:
             if self._role_settings is None:
                 await self._load_role_settings(conn)
-            names, values = (self._role_settings or {}).get(ctx.role, _NO_SETTINGS)
-            tr = conn.transaction(readonly=ctx.read_only)
+            role = (self._role_settings or {}).get(ctx.role, _NONE)
+            function = _NONE
+            if ctx.function_oid is not None:
+                if self._function_settings is None:
+                    await self._load_function_settings(conn)
+                function = (self._function_settings or {}).get(ctx.function_oid, _NONE)
+            # later ones win: the role's, then app.settings.*, then the function's
+            names = [*role.names, *(k for k, _ in self._app_settings), *function.names]
+            values = [*role.values, *(v for _, v in self._app_settings), *function.values]
+            tr = conn.transaction(
+                isolation=function.isolation or role.isolation, readonly=ctx.read_only
+            )
             await tr.start()
             try:
                 await conn.fetchrow(
@@ -266,6 +332,14 @@ class Database:
             return list(await conn.fetch(sql, *args))
 
         return await self.transaction(ctx, schema, body)
+
+
+def _isolation(names: list[str], values: list[str]) -> str | None:
+    level = None
+    for name, value in zip(names, values, strict=True):
+        if name == _ISOLATION:
+            level = _ISOLATION_LEVELS.get(value.strip().lower())
+    return level
 
 
 async def _keep_session(_conn: asyncpg.Connection) -> None:

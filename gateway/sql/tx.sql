@@ -49,3 +49,16 @@ SELECT p.oid::bigint AS oid
 FROM pg_proc p
 JOIN pg_namespace n ON n.oid = p.pronamespace
 WHERE n.nspname = $1 AND has_function_privilege(p.oid, 'EXECUTE');
+
+-- name: function_settings
+-- The SET clauses of the exposed functions (CREATE FUNCTION … SET statement_timeout = '1s'):
+-- db-hoisted-tx-settings picks which of them an RPC call applies to its whole transaction,
+-- and default_transaction_isolation becomes the transaction's isolation level.
+SELECT p.oid::bigint AS oid,
+       split_part(c.setting, '=', 1) AS name,
+       substr(c.setting, strpos(c.setting, '=') + 1) AS value
+FROM pg_proc p
+JOIN pg_namespace n ON n.oid = p.pronamespace
+CROSS JOIN LATERAL unnest(p.proconfig) WITH ORDINALITY AS c(setting, ord)
+WHERE n.nspname = ANY($1::text[])
+ORDER BY p.oid, c.ord;

@@ -116,7 +116,7 @@ def test_role_claim_key() -> None:
 
 
 def test_cache_returns_the_same_result_until_expiry() -> None:
-    auth = authn()
+    auth = authn(PGRST_JWT_CACHE_MAX_LIFETIME="3600")
     t = token({"role": "u", "exp": int(time.time()) + 100})
     assert auth.authenticate("Bearer " + t) is auth.authenticate("Bearer " + t)
 

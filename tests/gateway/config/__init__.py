@@ -1,0 +1,1 @@
+"""Specs of the configuration PostgREST users depend on (issue 14)."""
