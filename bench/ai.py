@@ -58,6 +58,8 @@ STREAM_TOKENS = 51  # "[fake] " + 49 words: 50 content chunks
 LOADGEN_CPU = "1"
 LAST = Path(tempfile.gettempdir()) / "taproot-bench-ai-last.json"
 QUICK_OUT = Path(tempfile.gettempdir()) / "taproot-bench-ai-quick.md"
+REPORT = HERE / "reports" / "ai.md"
+CPU_SECTION = "## CPU per call"  # written by hand from bench/ai_cpu.py runs; kept on re-runs
 SPREAD = 64  # workspaces in the "spread" runs
 TICK = os.sysconf("SC_CLK_TCK")
 
@@ -604,7 +606,7 @@ def main() -> None:
         help=f"10 s per run, no profile, report to {QUICK_OUT} (bench/reports/ai.md untouched)",
     )
     args = parser.parse_args()
-    out = HERE / "reports" / "ai.md"
+    out = REPORT
     last = LAST
     if args.quick:
         args.seconds, args.stream_seconds, args.no_profile = 10, 10, True
@@ -631,8 +633,23 @@ def main() -> None:
         if not args.no_profile and args.only in (None, "chat"):
             prof = profile(s, 20)
     last.write_text(_dump(opens, streamed, prof, args))
-    out.write_text(report(opens, streamed, prof, args))
+    text = report(opens, streamed, prof, args)
+    out.write_text(_keep_cpu_sections(out, text) if out == REPORT else text)
     print(f"wrote {out}")
+
+
+def _keep_cpu_sections(out: Path, text: str) -> str:
+    """The new report with the old one's 'CPU per call' sections (bench/ai_cpu.py figures,
+    dated, which this benchmark does not measure) kept before its first section."""
+    old = out.read_text() if out.exists() else ""
+    kept: list[str] = []
+    for part in old.split("\n## ")[1:]:
+        if ("## " + part).startswith(CPU_SECTION):
+            kept.append("## " + part.rstrip("\n") + "\n\n")
+    if not kept:
+        return text
+    head, sep, rest = text.partition("\n## ")
+    return head + "\n" + "".join(kept) + sep.lstrip("\n") + rest if sep else text
 
 
 def _dump(
