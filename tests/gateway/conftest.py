@@ -39,6 +39,7 @@ FIXTURE_FILES = (
     "data.sql",
     "embed.sql",
     "writes.sql",
+    "media.sql",
     "privileges.sql",
 )
 DB_NAME = "gateway_spec"
