@@ -357,7 +357,7 @@ def _embed_subquery(  # noqa: PLR0917 - the parent, its row, the embed, and coun
     if any(s.aggregate is not None for s in child.select):
         keys = [
             expr
-            for (_, expr), s in zip(pairs, _pair_items(child), strict=True)
+            for (_, expr), s in zip(pairs, _pair_items(child, nested.values), strict=True)
             if s.aggregate is None
         ]
         group = f" GROUP BY {', '.join(keys)}" if keys else ""
@@ -373,13 +373,13 @@ def _embed_subquery(  # noqa: PLR0917 - the parent, its row, the embed, and coun
     )
 
 
-def _pair_items(read: ReadPlan) -> list[CSelect]:
-    """The select item behind each pair `_pairs` makes (a star gives one per column)."""
+def _pair_items(read: ReadPlan, embedded: dict[int, list[tuple[str, str]]]) -> list[CSelect]:
+    """The select item behind each pair `_pairs` makes (a star gives one per column, an
+    embed as many as it contributes: a spread's `*` or nested spreads give several)."""
     out: list[CSelect] = []
-    for s in read.select:
+    for index, s in enumerate(read.select):
         if s.embed is not None:
-            count = len(s.embed.read.select) if s.embed.spread else int(bool(s.embed.read.select))
-            out.extend([s] * count)
+            out.extend([s] * len(embedded[index]))
         elif s.field is None and s.aggregate is None:
             out.extend([s] * len(read.star_columns))
         else:
