@@ -4,12 +4,16 @@ Hypothesis builds select trees over the embedding fixture (fixtures/embed.sql) a
 JSON columns of complex_items: columns, casts, JSON paths (`->`, `->>`), embeds with
 `!hint` and `!inner`, spreads `...`, aggregates (`count()`, `col.sum()`), aliases, mixed
 with names that do not exist; with filters, orders and limits addressed to the embeds
-(`books.year=gt.1960`, `order=authors(name)`, `books.order=id.desc`, `books=not.is.null`).
-Each request goes through the real gateway (HTTP, PostgreSQL, aggregates enabled) and must
-answer a 2xx, or a 4xx in PostgREST's shape {code, message, details, hint}.
+(`books.year=gt.1960`, `order=authors(name)`, `books.order=id.desc`, `books=not.is.null`,
+`books.or=(…)`, nested `books.reviews.…`), top-level limits, the media types of the spec
+fixture (CSV, singular, GeoJSON, custom handlers) and set-returning functions. Each
+request goes through the real gateway (HTTP, PostgreSQL; aggregates on, and off) and must
+answer a 2xx, or a 4xx (PGRST201's 300) in PostgREST's shape {code, message, details,
+hint}. Half the trees are valid from the root down, so that they reach PostgreSQL.
 
 Deterministic: derandomized with a bounded number of examples, so CI sees the same
-requests every run (about 30 s on a quiet machine).
+requests every run (about 30 s on a quiet machine). Random runs of 5,000 examples found
+the 500 fixed in query._pair_items (see test_known_cases).
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ from hypothesis import strategies as st
 
 from tests.gateway.conftest import Gateway, GatewayFactory
 
-EXAMPLES = 400
+EXAMPLES = 300
 
 
 @dataclass(frozen=True)
@@ -164,30 +168,30 @@ def embed(draw: st.DrawFn, table: str, depth: int, ok: bool) -> str:
     return prefix + text
 
 
-def _embed_names(select: str) -> list[str]:
-    """Top-level embed names and aliases in a select string (for filters on them)."""
-    names: list[str] = []
-    depth = 0
+def _embed_paths(select: str) -> list[str]:
+    """Every embed of a select string as the dotted path filters address it by
+    (`books`, `books.reviews`): its alias when it has one, else its name."""
+    paths: list[str] = []
+    stack: list[str] = []
     token = ""
     for ch in select:
         if ch == "(":
-            if depth == 0:
-                name = token.rsplit(":", maxsplit=1)[-1].split("!", maxsplit=1)[0].lstrip(".")
-                if name:
-                    names.append(name)
-                alias = token.split(":", maxsplit=1)[0] if ":" in token else None
-                if alias:
-                    names.append(alias.lstrip("."))
-            depth += 1
+            head = token.lstrip(".")
+            alias, colon, _ = head.partition(":")
+            name = alias if colon else head.split("!", 1)[0]
+            stack.append(name)
+            if name:
+                paths.append(".".join(stack))
             token = ""
         elif ch == ")":
-            depth -= 1
+            if stack:
+                stack.pop()
             token = ""
-        elif ch == "," and depth == 0:
+        elif ch == ",":
             token = ""
-        elif depth == 0:
+        else:
             token += ch
-    return names
+    return paths
 
 
 ACCEPTS = (
@@ -205,38 +209,56 @@ CALLS = {"books": "/rpc/books_by_author?author=1&", "lines": "/rpc/get_lines?"}
 
 
 @st.composite
+def embed_params(draw: st.DrawFn, embeds: list[str]) -> list[tuple[str, str]]:
+    """A filter, logic tree, order or range addressed to one of the embeds."""
+    name = draw(st.sampled_from(embeds))
+    kind = draw(st.integers(0, 7))
+    if kind == 0:
+        target = draw(st.sampled_from(("id", "name", "year", "nope")))
+        return [(f"{name}.{target}", draw(st.sampled_from(("eq.1", "gt.1960"))))]
+    if kind == 1:
+        return [("order", f"{name}({draw(st.sampled_from(('id', 'name', 'x')))})")]
+    if kind == 2:
+        return [(name, draw(st.sampled_from(("is.null", "not.is.null", "eq.1"))))]
+    if kind == 3:
+        return [(f"{name}.order", draw(st.sampled_from(("id.desc", "nope"))))]
+    if kind == 4:
+        out = [(f"{name}.limit", draw(st.sampled_from(("1", "0", "x"))))]
+        if draw(st.booleans()):
+            out.append((f"{name}.offset", draw(st.sampled_from(("1", "5")))))
+        return out
+    if kind == 5:
+        tree = draw(st.sampled_from(("(id.gt.1,name.is.null)", "(not.id.eq.2,nope.eq.1)")))
+        return [(f"{name}.{draw(st.sampled_from(('or', 'and', 'not.or')))}", tree)]
+    if kind == 6:
+        op = draw(st.sampled_from(("title->>a=eq.1", "id=not.in.(1,2)", "name=like.*a*")))
+        key, _, value = op.partition("=")
+        return [(f"{name}.{key}", value)]
+    return [("or", f"({name}.is.null,id.eq.1)")]
+
+
+@st.composite
 def requests_(draw: st.DrawFn) -> tuple[str, str]:
     """(path and query, Accept)."""
     root = draw(st.sampled_from(ROOTS))
     ok = draw(st.booleans())  # half the trees are valid from the root down
     select = ",".join(draw(select_items(root, 0, ok)))
     params = [("select", select)]
-    embeds = _embed_names(select)
+    embeds = _embed_paths(select)
     for _ in range(draw(st.integers(0, 3))):
-        kind = draw(st.integers(0, 7))
+        kind = draw(st.integers(0, 5))
         col = draw(_column(root, ok))
         if kind == 0:
             params.append((col, draw(st.sampled_from(("eq.1", "gt.2", "is.null", "in.(1,2)")))))
         elif kind == 1:
             params.append(("order", col + draw(st.sampled_from(("", ".desc", ".asc.nullslast")))))
-        elif embeds and kind == 2:
-            name = draw(st.sampled_from(embeds))
-            target = draw(st.sampled_from(("id", "name", "year", "nope")))
-            params.append((f"{name}.{target}", draw(st.sampled_from(("eq.1", "gt.1960")))))
-        elif embeds and kind == 3:
-            name = draw(st.sampled_from(embeds))
-            params.append(("order", f"{name}({draw(st.sampled_from(('id', 'name', 'x')))})"))
-        elif embeds and kind == 4:
-            name = draw(st.sampled_from(embeds))
-            params.append((name, draw(st.sampled_from(("is.null", "not.is.null", "eq.1")))))
-        elif embeds and kind == 5:
-            name = draw(st.sampled_from(embeds))
-            params.append((f"{name}.order", draw(st.sampled_from(("id.desc", "nope")))))
-        elif embeds and kind == 6:
-            name = draw(st.sampled_from(embeds))
-            params.append((f"{name}.limit", draw(st.sampled_from(("1", "0", "x")))))
-        else:
+        elif kind == 2:
             params.append(("or", f"({col}.eq.1,{col}.is.null)"))
+        elif embeds:
+            params.extend(draw(embed_params(embeds)))
+    if draw(st.integers(0, 4)) == 0:
+        params.append(("limit", draw(st.sampled_from(("1", "2", "0")))))
+        params.append(("offset", draw(st.sampled_from(("0", "1", "10")))))
     query = "&".join(f"{quote(k, safe='')}={quote(v, safe='(),.:!*')}" for k, v in params)
     accept = draw(st.sampled_from(ACCEPTS)) if draw(st.integers(0, 3)) == 0 else "*/*"
     if root in CALLS and draw(st.integers(0, 3)) == 0:
@@ -269,6 +291,21 @@ def _check(gw: Gateway, path: str, accept: str = "*/*") -> None:
 @given(requests_())
 def test_no_select_tree_answers_500(agg: Gateway, request: tuple[str, str]) -> None:
     _check(agg, *request)
+
+
+@settings(
+    max_examples=EXAMPLES // 3,
+    derandomize=True,
+    database=None,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(requests_())
+def test_no_select_tree_answers_500_without_aggregates(
+    gateway: Gateway, request: tuple[str, str]
+) -> None:
+    # db-aggregates-enabled off (the default): aggregates and to-many spreads are PGRST123
+    _check(gateway, *request)
 
 
 @pytest.mark.parametrize(
