@@ -131,10 +131,14 @@ def handler_map(rows: list[tuple[str, str, str, str, str, str, bool, bool]]) -> 
 GEOJSON = "application/geo+json"
 
 
+class NoPostgis(ApiError):
+    """A 42883 the planner gives from the schema cache: no reason to reload it."""
+
+
 def no_postgis() -> ApiError:
     """What PostgreSQL answers PostgREST's GeoJSON statement without PostGIS (its 42883,
     404 in PostgREST's table), given without running the statement."""
-    return ApiError(
+    return NoPostgis(
         404,
         "42883",
         "function st_asgeojson(record) does not exist",
