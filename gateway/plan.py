@@ -564,7 +564,11 @@ def _explain(req: ApiRequest) -> Explain | None:
     if fmt is None:
         return None
     params = dict(first.params)
-    inner = _PLAN_INNER.get(params.get("for", "application/json").lower())
+    asked_for = params.get("for", "application/json").lower()
+    # another media type than the builtins: a custom handler's, found by negotiation
+    inner = _PLAN_INNER.get(asked_for)
+    if inner is None and "/" in asked_for and not asked_for.startswith("application/vnd.pgrst"):
+        inner = asked_for
     if inner is None:
         raise errors.media_type([str(m) for m in req.accept])
     asked = {o.strip().lower() for o in params.get("options", "").split("|") if o.strip()}

@@ -198,3 +198,21 @@ def test_a_write_representation_uses_the_handler(
     _raw(resp, 201, body, content_type)
     resp = gw.post("/lines", json={"id": 3, "name": "line-3"}, headers={"Accept": accept})
     assert (resp.status_code, resp.content) == (201, b"")  # minimal: no body, no handler
+
+
+def test_the_plan_of_a_handler(start_gateway: GatewayFactory) -> None:
+    # Plan.negotiateContent looks the plan's `for` up among the handlers too
+    planner = start_gateway(PGRST_DB_PLAN_ENABLED="true")
+    resp = planner.get(
+        "/lines", headers={"Accept": 'application/vnd.pgrst.plan+json; for="application/vnd.twkb"'}
+    )
+    assert resp.status_code == 200, resp.text
+    assert resp.headers["Content-Type"] == (
+        'application/vnd.pgrst.plan+json; for="application/vnd.twkb"; charset=utf-8'
+    )
+    assert "Plan" in resp.json()[0]
+    # with no handler for it, the plan is refused like the media type itself
+    resp = planner.get(
+        "/items", headers={"Accept": 'application/vnd.pgrst.plan+json; for="application/vnd.twkb"'}
+    )
+    assert (resp.status_code, resp.json()["code"]) == (406, "PGRST107")
