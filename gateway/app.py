@@ -35,6 +35,7 @@ from gateway.auth import Authenticator
 from gateway.config import Config
 from gateway.dbconfig import ConfigReloader
 from gateway.errors import ApiError
+from gateway.media import NoPostgis
 from gateway.metrics import Metrics, route_class
 from gateway.proxy import Proxy
 from gateway.query import ident
@@ -438,9 +439,7 @@ class App:
         found = json.loads(value) if isinstance(value, str) else value
         if not isinstance(found, dict):
             found = {"readiness_function": {"ok": False, "error": "did not return an object"}}
-        checks = {
-            str(k): v if isinstance(v, dict) else {"ok": bool(v)} for k, v in found.items()
-        }
+        checks = {str(k): v if isinstance(v, dict) else {"ok": bool(v)} for k, v in found.items()}
         return {"ok": True, "pool": self.db.pool_stats()}, checks
 
     async def _probe(self, name: str, url: str, within: float) -> dict[str, Any]:
@@ -562,7 +561,7 @@ class App:
             return await self._execute(api_req, auth, path, headers, timer=timer, key=None)
 
     def _stale_cache_error(self, req: request.ApiRequest, err: ApiError) -> bool:
-        if err.code not in ("42P01", "42883"):
+        if err.code not in ("42P01", "42883") or isinstance(err, NoPostgis):
             return False
         cache = self.reloader.cache
         return cache is not None and time.time() - cache.loaded_at > 1.0

@@ -14,9 +14,10 @@ import json
 from dataclasses import dataclass, field
 from typing import Literal
 
-from gateway import errors
+from gateway import errors, media
 from gateway._fuzzy import best as _fuzzy_best
 from gateway.errors import ApiError
+from gateway.media import MediaHandler
 from gateway.mutate import MutatePlan, check_limits, plan_mutation
 from gateway.relationships import Relationship, find
 from gateway.request import ApiRequest, MediaType, Range, parse_filter, split_query
@@ -33,7 +34,7 @@ from gateway.syntax import (
     SelectRelation,
 )
 
-Media = Literal["json", "object", "csv", "openapi", "text", "octet", "array"]
+Media = Literal["json", "object", "csv", "openapi", "text", "octet", "array", "geojson", "custom"]
 
 CONTENT_TYPES: dict[str, bytes] = {
     "json": b"application/json; charset=utf-8",
@@ -43,6 +44,7 @@ CONTENT_TYPES: dict[str, bytes] = {
     "openapi": b"application/openapi+json; charset=utf-8",
     "text": b"text/plain; charset=utf-8",
     "octet": b"application/octet-stream",
+    "geojson": b"application/geo+json; charset=utf-8",
     "json-stripped": b"application/vnd.pgrst.array+json;nulls=stripped; charset=utf-8",
     "object-stripped": b"application/vnd.pgrst.object+json;nulls=stripped; charset=utf-8",
 }
@@ -168,6 +170,8 @@ class ActionPlan:
     max_rows: int | None = None
     mutate: MutatePlan | None = None
     explain: Explain | None = None
+    handler: MediaHandler | None = None  # media == "custom": who renders the body
+    handler_row: tuple[str, str] | None = None  # the row type its aggregate is given
 
 
 # --- helpers ------------------------------------------------------------------------------
@@ -505,8 +509,41 @@ _READ_OFFERS: dict[str, Media] = {
     "application/vnd.pgrst.object+json": "object",
     "application/vnd.pgrst.object": "object",
     "text/csv": "csv",
+    media.GEOJSON: "geojson",
     "*/*": "json",
 }
+
+_DEFAULT_SELECT = (SelectField(Field("*")),)
+
+
+def _negotiate(
+    req: ApiRequest,
+    cache: SchemaCache,
+    offers: dict[str, Media],
+    target: tuple[str, str],
+) -> media.Resolved:
+    """Builtins and the schema cache's media-type handlers (gateway/media.py)."""
+    found = media.negotiate(
+        req.accept,
+        dict(offers),
+        "json",
+        handlers=cache.media_handlers,
+        target=target,
+        default_select=req.select == _DEFAULT_SELECT,
+    )
+    if found.media == "geojson" and not cache.postgis and req.method != "HEAD":
+        raise media.no_postgis()
+    return found
+
+
+def _handler_row(
+    found: media.Resolved, req: ApiRequest, relation: tuple[str, str] | None
+) -> tuple[str, str] | None:
+    """With the default select the rows are cast to the relation's type, so that an
+    aggregate of that type applies (PostgREST's customFuncF); otherwise they go as they are."""
+    if found.handler is None or not found.handler.aggregate or req.select != _DEFAULT_SELECT:
+        return None
+    return relation
 
 
 # --- the plan -----------------------------------------------------------------------------
@@ -582,7 +619,11 @@ def _explain(req: ApiRequest) -> Explain | None:
     if fmt is None:
         return None
     params = dict(first.params)
-    inner = _PLAN_INNER.get(params.get("for", "application/json").lower())
+    asked_for = params.get("for", "application/json").lower()
+    # another media type than the builtins: a custom handler's, found by negotiation
+    inner = _PLAN_INNER.get(asked_for)
+    if inner is None and "/" in asked_for and not asked_for.startswith("application/vnd.pgrst"):
+        inner = asked_for
     if inner is None:
         raise errors.media_type([str(m) for m in req.accept])
     asked = {o.strip().lower() for o in params.get("options", "").split("|") if o.strip()}
@@ -608,12 +649,12 @@ def _plan_root(req: ApiRequest, openapi_enabled: bool) -> ActionPlan:
         raise errors.unsupported_method(req.method)
     if not openapi_enabled:
         raise errors.openapi_disabled()
-    media, _ = negotiate(
+    kind, _ = negotiate(
         req.accept,
         {"application/openapi+json": "openapi", "application/json": "openapi"},
         "openapi",
     )
-    return ActionPlan("openapi", media=media, headers_only=req.method == "HEAD")
+    return ActionPlan("openapi", media=kind, headers_only=req.method == "HEAD")
 
 
 def _table(req: ApiRequest, cache: SchemaCache) -> Table:
@@ -647,15 +688,17 @@ def _plan_relation(
         return _plan_mutation(req, table, cache, aggregates)
     if req.method not in ("GET", "HEAD"):
         raise errors.unsupported_method(req.method)
-    media, stripped = negotiate(req.accept, _READ_OFFERS, "json")
     known: set[tuple[str, ...]] = set()
     tree = _Tree(req, cache, known, aggregates)
     read = _read_node(tree, table, req.select, (), _range(req, max_rows))
     _check_embed_paths(req, [], frozenset(known))
+    found = _negotiate(req, cache, _READ_OFFERS, (table.schema, table.name))
     return ActionPlan(
         "read",
-        media=media,
-        nulls_stripped=stripped,
+        media=found.media,  # type: ignore[arg-type]
+        nulls_stripped=found.stripped,
+        handler=found.handler,
+        handler_row=_handler_row(found, req, (table.schema, table.name)),
         read=read,
         count=_count(req),
         headers_only=req.method == "HEAD",
@@ -671,7 +714,6 @@ def _plan_mutation(
     if too_far is not None:
         raise too_far
     mutation = plan_mutation(req, table)
-    media, stripped = negotiate(req.accept, _READ_OFFERS, "json")
     known: set[tuple[str, ...]] = set()
     rng = req.ranges.get((), Range()) if mutation.limited else Range()
     read = _read_node(_Tree(req, cache, known, aggregates), table, req.select, (), rng)
@@ -679,10 +721,13 @@ def _plan_mutation(
     if mutation.kind in ("insert", "upsert"):
         # filters of an insert are meaningless; PUT's became the conflict target
         read.where = ()
+    found = _negotiate(req, cache, _READ_OFFERS, (table.schema, table.name))
     return ActionPlan(
         "mutate",
-        media=media,
-        nulls_stripped=stripped,
+        media=found.media,  # type: ignore[arg-type]
+        nulls_stripped=found.stripped,
+        handler=found.handler,
+        handler_row=_handler_row(found, req, (table.schema, table.name)),
         read=read,
         count=_count(req),
         read_only=False,
@@ -804,7 +849,9 @@ def _plan_call(  # noqa: PLR0912, PLR0915 - one decision list, read top to botto
             offers["text/plain"] = "text"
         if fn.return_base == "bytea":
             offers["application/octet-stream"] = "octet"
-    media, stripped = negotiate(req.accept, offers, "json")
+    found = _negotiate(req, cache, offers, fn.ret_relation or (fn.schema, fn.name))
+    kind: Media = found.media  # type: ignore[assignment]
+    stripped = found.stripped
     filters = [parse_filter(k, v)[1] for k, v in filter_params]
     if fn.returns_composite:
         known: set[tuple[str, ...]] = set()
@@ -819,8 +866,10 @@ def _plan_call(  # noqa: PLR0912, PLR0915 - one decision list, read top to botto
         read.schema, read.name = fn.schema, fn.name
         return ActionPlan(
             "call",
-            media=media,
+            media=kind,
             nulls_stripped=stripped,
+            handler=found.handler,
+            handler_row=_handler_row(found, req, fn.ret_relation),
             read=read,
             call=call,
             count=_count(req),
@@ -860,8 +909,10 @@ def _plan_call(  # noqa: PLR0912, PLR0915 - one decision list, read top to botto
     )
     return ActionPlan(
         "call",
-        media=media,
+        media=kind,
         nulls_stripped=stripped,
+        handler=found.handler,
+        handler_row=_handler_row(found, req, fn.ret_relation),
         read=read,
         call=call,
         count=_count(req),

@@ -475,12 +475,38 @@ _CSV_FIELD = (
 )
 
 
+def _custom_body(plan: ActionPlan, scalar: bool, keyed: bool) -> str:
+    """A media-type handler from the database: its aggregate over the rows (cast to the
+    relation's row type when the select is the default `*`, as PostgREST), or, for a
+    function returning the media type's domain, the function's own value."""
+    h = plan.handler
+    assert h is not None
+    if not h.aggregate:
+        value = f"string_agg({_T}.pgrst_scalar::{'bytea' if h.binary else 'text'}, '')"
+    else:
+        row = f"{_T}.pgrst_row" if keyed else _T
+        if plan.handler_row is not None:
+            row = f"{_T}::{qualified(*plan.handler_row)}"
+        value = f"{qualified(h.schema, h.name)}({row})"
+    if h.binary:
+        return f"coalesce(({value})::bytea, ''::bytea)"
+    return f"convert_to(coalesce(({value})::text, ''), 'UTF8')"
+
+
 def _body(plan: ActionPlan, scalar: bool, single: bool) -> str:
     if plan.headers_only:
         return "NULL::bytea"
     keyed = _keyed(plan)
     value = f"{_T}.pgrst_scalar" if scalar else f"{_T}.pgrst_row" if keyed else _T
     media = plan.media
+    if media == "custom":
+        return _custom_body(plan, scalar, keyed)
+    if media == "geojson":  # PostgREST's asGeoJsonF: ST_AsGeoJSON finds the geometry column
+        features = f"coalesce(json_agg(ST_AsGeoJSON({value})::json), '[]')"
+        return (
+            "convert_to(json_build_object('type', 'FeatureCollection', 'features', "
+            f"{features})::text, 'UTF8')"
+        )
     if media == "csv" and keyed:
         header = (
             "(SELECT coalesce(string_agg(k, ','), '') FROM (SELECT json_object_keys("

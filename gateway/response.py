@@ -28,6 +28,14 @@ class Response:
     body: bytes = b""
 
 
+def content_type(plan: ActionPlan) -> bytes:
+    """The negotiated media type (a custom handler's domain name, as PostgREST's toMime)."""
+    if plan.media == "custom" and plan.handler is not None:
+        return plan.handler.content_type
+    media = f"{plan.media}-stripped" if plan.nulls_stripped else plan.media
+    return CONTENT_TYPES.get(media, CONTENT_TYPES[plan.media])
+
+
 def error_response(err: ApiError) -> Response:
     body = err.body()
     headers: Headers = [
@@ -118,8 +126,7 @@ def read_response(
     if is_void:
         status = 204
     else:
-        media = f"{plan.media}-stripped" if plan.nulls_stripped else plan.media
-        headers.append((b"content-type", CONTENT_TYPES.get(media, CONTENT_TYPES[plan.media])))
+        headers.append((b"content-type", content_type(plan)))
         headers += _profile(req)
     status, headers = _override(status, headers, result)
     if status == 416 and result.guc_status is None:
@@ -190,8 +197,7 @@ def mutate_response(  # noqa: PLR0912 - PostgREST's table of statuses, one row p
     else:
         status = 200 if full else 204
     if full:
-        media = f"{plan.media}-stripped" if plan.nulls_stripped else plan.media
-        headers.append((b"content-type", CONTENT_TYPES.get(media, CONTENT_TYPES[plan.media])))
+        headers.append((b"content-type", content_type(plan)))
         headers += _profile(req)
     status, headers = _override(status, headers, result)
     return Response(status, headers, (result.body or b"") if full else b"")

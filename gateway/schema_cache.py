@@ -21,6 +21,7 @@ from typing import Any
 import asyncpg
 
 from gateway._sql import query
+from gateway.media import HandlerMap, handler_map
 
 log = logging.getLogger("gateway.schema_cache")
 
@@ -136,6 +137,8 @@ class SchemaCache:
     types: frozenset[str] = frozenset()
     timezones: frozenset[str] = frozenset()
     schema_descriptions: dict[str, str | None] = field(default_factory=dict)
+    media_handlers: HandlerMap = field(default_factory=dict)  # gateway/media.py
+    postgis: bool = False  # ST_AsGeoJSON(record) exists: application/geo+json works
     loaded_at: float = field(default_factory=time.time)
     load_seconds: float = 0.0
 
@@ -227,6 +230,8 @@ async def load(conn: asyncpg.Connection, schemas: tuple[str, ...]) -> SchemaCach
         tz_rows = await conn.fetch(query("schema_cache", "timezones"))
         comment_rows = await conn.fetch(query("schema_cache", "schema_comments"), wanted)
         view_rows = await conn.fetch(query("schema_cache", "view_columns"), wanted)
+        media_rows = await conn.fetch(query("schema_cache", "media_handlers"), wanted)
+        postgis = bool(await conn.fetchval(query("schema_cache", "postgis")))
     columns = _columns(col_rows)
     views = _through_views(_view_sources(view_rows))
     tables = {
@@ -280,6 +285,8 @@ async def load(conn: asyncpg.Connection, schemas: tuple[str, ...]) -> SchemaCach
         types=frozenset(types),
         timezones=frozenset(r["name"] for r in tz_rows),
         schema_descriptions={r["schema"]: r["description"] for r in comment_rows},
+        media_handlers=handler_map([tuple(r.values()) for r in media_rows]),
+        postgis=postgis,
         load_seconds=time.monotonic() - started,
     )
 

@@ -46,6 +46,10 @@ def _pgtap_installed(pg_major: str) -> bool:
     return Path(f"/usr/share/postgresql/{pg_major}/extension/pgtap.control").exists()
 
 
+def _postgis_installed(pg_major: str) -> bool:
+    return Path(f"/usr/share/postgresql/{pg_major}/extension/postgis.control").exists()
+
+
 def missing_packages(*, for_tests: bool) -> list[str]:
     pg_bin = find_pg_bin()
     major = pg_bin.parent.name if pg_bin else PG_MAJOR
@@ -57,6 +61,8 @@ def missing_packages(*, for_tests: bool) -> list[str]:
     if for_tests:
         if not _pgtap_installed(major):
             missing.append(f"postgresql-{major}-pgtap")
+        if not _postgis_installed(major):  # tests/gateway: application/geo+json
+            missing.append(f"postgresql-{major}-postgis-3")
         if shutil.which("pg_prove") is None:
             missing.append("libtap-parser-sourcehandler-pgtap-perl")
         if shutil.which("chromium") is None:  # tests/realtime: a real browser's EventSource

@@ -194,3 +194,47 @@ JOIN pg_namespace bn ON bn.oid = bc.relnamespace
 JOIN pg_attribute ba ON ba.attrelid = bc.oid AND ba.attnum = m.g[3]::int
 WHERE vn.nspname = ANY($1::text[]) AND r.rulename = '_RETURN'
 ORDER BY vn.nspname, vc.relname, m.ord;
+
+-- name: media_handlers
+-- Custom media-type handlers, as PostgREST 12's SchemaCache.mediaHandlers: domains named
+-- after a media type ("text/csv", "application/vnd.twkb", "*/*" for any) returned by an
+-- aggregate of one relation row type (or anyelement), which renders that relation's
+-- rows, or by a (not set-returning) function, which renders its own result. "*/*"
+-- answers application/octet-stream unless the handler sets response.headers.
+WITH media_types AS (
+  SELECT t.oid, lower(t.typname) AS media_type, n.nspname AS type_schema,
+         t.typname::text AS type_name,
+         CASE t.typname WHEN '*/*' THEN 'application/octet-stream'
+              ELSE lower(t.typname) END AS resolved,
+         b.typname = 'bytea' AS binary
+  FROM pg_type t
+  JOIN pg_type b ON b.oid = t.typbasetype
+  JOIN pg_namespace n ON n.oid = t.typnamespace
+  WHERE t.typtype = 'd'
+    AND (t.typname ~* '^[A-Za-z0-9.-]+/[A-Za-z0-9.+-]+$' OR t.typname = '*/*')
+)
+SELECT pn.nspname AS handler_schema, p.proname AS handler_name,
+       an.nspname AS target_schema, at.typname::text AS target_name,
+       mt.media_type, mt.resolved, mt.binary, true AS aggregate
+FROM media_types mt
+JOIN pg_proc p ON p.prorettype = mt.oid AND p.prokind = 'a' AND p.pronargs = 1
+JOIN pg_namespace pn ON pn.oid = p.pronamespace
+JOIN pg_type at ON at.oid = p.proargtypes[0]
+JOIN pg_namespace an ON an.oid = at.typnamespace
+WHERE pn.nspname = ANY($1::text[])
+  AND (at.typname = 'anyelement'
+       OR at.typrelid IN (SELECT c.oid FROM pg_class c WHERE c.relkind IN ('v', 'r', 'm', 'f', 'p')))
+UNION ALL
+SELECT mt.type_schema, mt.type_name, fn.nspname, p.proname::text,
+       mt.media_type, mt.resolved, mt.binary, false
+FROM media_types mt
+JOIN pg_proc p ON p.prorettype = mt.oid AND p.prokind = 'f' AND NOT p.proretset
+JOIN pg_namespace fn ON fn.oid = p.pronamespace
+WHERE fn.nspname = ANY($1::text[])
+ORDER BY 1, 2, 3, 4;
+
+-- name: postgis
+-- Whether ST_AsGeoJSON(record) exists (PostGIS >= 3), which application/geo+json needs.
+SELECT EXISTS (SELECT 1 FROM pg_proc p
+               WHERE p.proname = 'st_asgeojson' AND p.pronargs >= 1
+                 AND p.proargtypes[0] = 'record'::regtype) AS present;

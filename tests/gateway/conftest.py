@@ -41,6 +41,7 @@ FIXTURE_FILES = (
     "embed_targets.sql",
     "writes.sql",
     "writes_computed.sql",
+    "media.sql",
     "privileges.sql",
 )
 DB_NAME = "gateway_spec"
