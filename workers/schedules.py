@@ -47,6 +47,13 @@ async def prune_events(context: JobContext, timestamp: int) -> int:
     return await _scalar(context, "prune_events", _config.event_retention_days)
 
 
+@app.periodic(cron=_config.prune_mail_cron, periodic_id="mail")
+@app.task(name="maintenance.prune_mail", queue="maintenance", pass_context=True)
+async def prune_mail(context: JobContext, timestamp: int) -> int:
+    """Delete the record of account mail that left the queue more than the retention ago."""
+    return await _scalar(context, "prune_mail", _config.mail_retention_days)
+
+
 @app.periodic(cron=_config.prune_cache_cron, periodic_id="cache")  # and the ledger's loose ends
 @app.task(name="maintenance.prune_cache", queue="maintenance", pass_context=True)
 async def prune_cache(context: JobContext, timestamp: int) -> int:

@@ -55,7 +55,9 @@ class WorkerSettings(BaseSettings):
     prune_cache_cron: str = Field(default="* * * * *", alias="TAPROOT_SCHEDULE_PRUNE_CACHE")
     rollup_cron: str = Field(default="7 * * * *", alias="TAPROOT_SCHEDULE_USAGE_ROLLUP")
     prune_jobs_cron: str = Field(default="37 3 * * *", alias="TAPROOT_SCHEDULE_PRUNE_JOBS")
+    prune_mail_cron: str = Field(default="47 3 * * *", alias="TAPROOT_SCHEDULE_PRUNE_MAIL")
     event_retention_days: int = Field(default=7, ge=1, alias="TAPROOT_EVENT_RETENTION_DAYS")
+    mail_retention_days: int = Field(default=30, ge=1, alias="TAPROOT_MAIL_RETENTION_DAYS")
     job_retention_hours: int = Field(default=72, ge=1, alias="TAPROOT_JOB_RETENTION_HOURS")
     # Account mail (workers.mail). Without an SMTP host, mail is kept in a local Maildir
     # (TAPROOT_MAIL_DIR, by default the one `taproot up` and `taproot mail` use).

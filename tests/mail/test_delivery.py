@@ -19,6 +19,7 @@ from taproot import ROOT
 from taproot.cluster import free_port
 from taproot.database import Database
 from tests.mail.conftest import (
+    FAST_MAIL_ENV,
     Handler,
     SmtpServer,
     Spawn,
@@ -26,7 +27,7 @@ from tests.mail.conftest import (
     queue_mail,
     unique_address,
 )
-from tests.stack import rows, wait_for
+from tests.stack import rows, start_worker, wait_for, worker_env
 
 pytestmark = pytest.mark.slow
 
@@ -217,3 +218,41 @@ def test_without_an_smtp_host_mail_is_kept_in_the_local_inbox(
     missing = taproot("show", "3")
     assert missing.returncode == 1
     assert "there is no message 3: choose 1 to 2" in missing.stderr
+
+
+def test_the_mail_record_is_pruned_after_its_retention_but_queued_mail_is_kept(
+    mail_db: Database, smtp: SmtpServer, spawn_mail_worker: Spawn, log_dir: Path
+) -> None:
+    """maintenance.prune_mail (every second here): mail that left the queue more than the
+    retention ago is deleted; a message still queued is kept, however old."""
+    sender = spawn_mail_worker(TAPROOT_SMTP_HOST="127.0.0.1", TAPROOT_SMTP_PORT=str(smtp.port))
+    old = queue_mail(mail_db, "invitation", unique_address("old"), INVITATION)
+    wait_message(mail_db, old, "sent")
+    sender.stop()  # nobody delivers what is queued next
+    parked = queue_mail(mail_db, "invitation", unique_address("parked"), INVITATION)
+    with psycopg.connect(mail_db.url, autocommit=True) as conn:
+        conn.execute(
+            "UPDATE app.mail_messages SET created_at = now() - interval '40 days'"
+            " WHERE id = ANY(%s)",
+            ([old, parked],),
+        )
+    env = {"TAPROOT_SCHEDULE_PRUNE_MAIL": "* * * * * *", "TAPROOT_MAIL_RETENTION_DAYS": "30"}
+    pruner = start_worker(
+        mail_db,
+        log_dir,
+        name="mail-pruner",
+        args=("--queues", "maintenance"),
+        env=worker_env(mail_db, **{**FAST_MAIL_ENV, **env}),
+    )
+    try:
+
+        def pruned() -> bool:
+            found = rows(
+                mail_db, "SELECT id FROM app.mail_messages WHERE id = ANY(%s)", [old, parked]
+            )
+            return [r["id"] for r in found] == [parked]
+
+        wait_for(pruned, timeout=20, what="the old sent message pruned")
+        assert message_row(mail_db, parked)["status"] == "queued"
+    finally:
+        pruner.stop()

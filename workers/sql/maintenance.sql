@@ -17,3 +17,6 @@ SELECT app.rollup_usage(%s);
 
 -- name: prune_rate_limits
 SELECT app.prune_rate_limits();
+
+-- name: prune_mail
+SELECT app.prune_mail(make_interval(days => %s));
