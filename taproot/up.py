@@ -110,6 +110,9 @@ def gateway_env(target: Target, settings: Settings, secret: str) -> dict[str, st
         "PGRST_DB_EXTRA_SEARCH_PATH": "extensions",
         "PGRST_JWT_SECRET": secret,
         "PGRST_JWT_AUD": "taproot",
+        # Verified tokens are kept up to an hour (never past exp): a client sends the same
+        # token on every request, and PostgREST 13's default (0) verifies it every time.
+        "PGRST_JWT_CACHE_MAX_LIFETIME": "3600",
         "PGRST_SERVER_HOST": settings.api_host,
         "PGRST_SERVER_PORT": str(settings.api_port),
         "PGRST_SERVER_ROOT_PATH": "/api",
