@@ -249,7 +249,10 @@ def _run(s: Scenario) -> None:
                 ):
                     s.recovered[sample.kind] = sample.started + sample.elapsed - s.started
             time.sleep(0.1)
-        time.sleep(1.5)  # and the load goes on a little: nothing may fail once recovered
+        # and the load goes on: nothing may fail once recovered, and readiness must be
+        # back for good by the end of the recovery time (a worker restarting its loop a few
+        # seconds after the database came back is "not ready" meanwhile), so sample past it
+        time.sleep(max(1.5, s.started + RECOVERY_SECONDS + 0.5 - time.monotonic()))
     s.mark("recovered")
     if "rest" in s.recovered:
         _document(s, "after the restart")
@@ -323,8 +326,20 @@ def _report(s: Scenario) -> str:
     return "\n".join(lines)
 
 
-def _summary(samples: list[Sample]) -> list[tuple[str, int | None, str, float]]:
-    return [(x.kind, x.status, x.outcome, round(x.elapsed, 2)) for x in samples]
+def _summary(samples: list[Sample]) -> list[tuple[Any, ...]]:
+    """kind, status, outcome, elapsed — and for readiness, the checks that failed."""
+    return [
+        (x.kind, x.status, x.outcome, round(x.elapsed, 2))
+        + ((_failing(x.body),) if x.kind == "health" and x.status != 200 else ())
+        for x in samples
+    ]
+
+
+def _failing(body: Any) -> Any:
+    if not isinstance(body, dict):
+        return body
+    checks = body.get("checks") or {}
+    return {name: checks.get(name) for name in body.get("failing") or []}
 
 
 def test_the_gateway_answers_503_in_postgrest_shape_during_the_outage(s: Scenario) -> None:
