@@ -24,6 +24,7 @@ import json
 import math
 import resource
 import shutil
+import signal
 import sys
 import tempfile
 import time
@@ -32,13 +33,14 @@ from pathlib import Path
 from typing import Any
 
 from bench.load import async_parts, traffic
-from bench.load.stack import Stack, rss, stack
+from bench.load.stack import Stack, cpu_seconds, rss, stack
 
 HERE = Path(__file__).parent
 RESULTS = HERE.parent / "results"
 NOFILE = 20000
 KNEE_P99_MS = 200.0
-CEILING_USERS = 50  # pgbench scripts per scenario: the sample's transaction as 50 users
+# pgbench scripts for PATCH: the sample's transaction as 8 users on 8 documents
+CEILING_USERS = 8
 
 
 @dataclass(frozen=True)
@@ -76,10 +78,30 @@ class Plan:
 
 def plan(args: argparse.Namespace) -> Plan:
     if args.quick:
-        return Plan(3, 5, (10, 50), (500, 1000, 2000), (2000, 5000),
-                    args.soak_seconds or 10, 500, 20, 50, 200)  # fmt: skip
-    return Plan(10, 15, (10, 50), (250, 500, 1000, 1500, 2000, 2500, 3000), (2000, 5000),
-                args.soak_seconds or 600, 500, 50, 200, 1000)  # fmt: skip
+        return Plan(
+            3,
+            5,
+            (10, 50),
+            (500, 1000, 2000),
+            (2000, 5000),
+            args.soak_seconds or 10,
+            500,
+            20,
+            50,
+            200,
+        )
+    return Plan(
+        10,
+        15,
+        (10, 50),
+        (250, 500, 1000, 1500, 2000, 2500, 3000),
+        (2000, 5000),
+        args.soak_seconds or 600,
+        500,
+        50,
+        200,
+        1000,
+    )
 
 
 @dataclass
@@ -113,17 +135,27 @@ def ensure_tools() -> None:
     taproot's own system_deps installs)."""
     import subprocess
 
-    missing = [pkg for tool, pkg in (("wrk", "wrk"), ("taskset", "util-linux")) if not shutil.which(tool)]
+    missing = [
+        pkg for tool, pkg in (("wrk", "wrk"), ("taskset", "util-linux")) if not shutil.which(tool)
+    ]
     if missing:
         subprocess.run(["apt-get", "update", "-qq"], check=True)
         subprocess.run(["apt-get", "install", "-y", "-qq", *missing], check=True)
 
 
-def closed_loop(s: Stack, p: Plan, files: dict[str, Path], users: list[traffic.Member],
-                res: Results) -> None:  # fmt: skip
+def closed_loop(  # noqa: PLR0917 - the run's parts, once
+    s: Stack,
+    p: Plan,
+    files: dict[str, Path],
+    users: list[traffic.Member],
+    res: Results,
+    only: str | None,
+) -> None:
     import random
 
     for sc in REST:
+        if only and only not in sc.name:
+            continue
         rnd = random.Random(7)
         writer = next(m for m in users if m.role in traffic.WRITERS)
         scripts: list[str] = []
@@ -131,20 +163,34 @@ def closed_loop(s: Stack, p: Plan, files: dict[str, Path], users: list[traffic.M
             sample = sc.make(writer, rnd)
             doc = sample.path.split("id=eq.", 1)[1] if "?id=eq." in sample.path else None
             statements = traffic.capture(s, sample)
-            others = [m for m in users if m.role in traffic.WRITERS][1:CEILING_USERS]
+            # one script, as bench/gateway_http.py; a PATCH as 8 users on 8 documents, or
+            # pgbench's 50 clients would queue on one row lock the gateway's run never sees
+            spread = CEILING_USERS if sc.make is traffic.patch_document else 1
+            others = [m for m in users if m.role in traffic.WRITERS][1:spread]
             scripts = traffic.ceiling_scripts(writer, doc, statements, others)
             res.sql[sc.name] = scripts[0]
         for clients in p.clients:
             traffic.wrk(s, files[sc.name], clients, 2)  # warm-up
+            before = cpu_seconds(s)
             run = traffic.wrk(s, files[sc.name], clients, p.seconds)
-            tps = traffic.pgbench(s, scripts, clients, p.seconds) if scripts else None
+            after = cpu_seconds(s)
+            run.extra = {
+                f"{name} cpu ms/request": (after[name] - before[name]) * 1000 / max(run.requests, 1)
+                for name in ("gateway", "postgres")
+            }
+            tps = None
+            if scripts:
+                traffic.pgbench(s, scripts, clients, 2)  # warm-up, as for wrk
+                tps = traffic.pgbench(s, scripts, clients, p.seconds)
             row = {"scenario": sc.name, "clients": clients, **asdict(run), "pgbench_tps": tps}
             res.closed.append(row)
             ratio = f" = {run.rps / tps:.2f} of {tps:,.0f} tps" if tps else ""
             print(
                 f"closed {sc.name} c={clients}: {run.rps:,.0f} req/s"
                 f" p99 {run.latency_ms.get('p99', math.nan):.1f} ms{ratio}"
-                f" errors {run.error_count}",
+                f" errors {run.error_count}; cpu ms/request gateway"
+                f" {run.extra['gateway cpu ms/request']:.2f} postgres"
+                f" {run.extra['postgres cpu ms/request']:.2f}",
                 file=sys.stderr,
             )
 
@@ -173,8 +219,10 @@ def soak(s: Stack, p: Plan, mix: Path, res: Results) -> None:
     time.sleep(2)
     after = rss(s)
     res.soak = {"run": asdict(run), "before": _rss_rows(before), "after": _rss_rows(after)}
-    print(f"soak {p.soak_seconds:.0f}s at {p.soak_rate}/s: {run.rps:,.0f} req/s errors"
-          f" {run.errors}", file=sys.stderr)  # fmt: skip
+    print(
+        f"soak {p.soak_seconds:.0f}s at {p.soak_rate}/s: {run.rps:,.0f} req/s errors {run.errors}",
+        file=sys.stderr,
+    )
 
 
 def _rss_rows(snapshot: dict[str, dict[int, tuple[str, int, int]]]) -> list[dict[str, Any]]:
@@ -197,27 +245,47 @@ def run(args: argparse.Namespace) -> Results:
         machine=report.machine(),
         dataset={},
     )
+    if args.gateway_env or args.gateway_root or args.keepalive or args.server != "uvicorn":
+        res.notes.append(
+            f"Experiment: gateway settings {args.gateway_env or 'as taproot up'}, source"
+            f" {args.gateway_root or 'this tree'}, keep-alive {args.keepalive or 'default'},"
+            f" server {args.server}."
+        )
+    if args.load_note:
+        res.notes.append(args.load_note)
     workdir = Path(tempfile.mkdtemp(prefix="taproot-bench-load-files-"))
     t0 = time.monotonic()
     try:
-        with stack(keepalive=args.keepalive) as s:
+        extra = dict(kv.split("=", 1) for kv in args.gateway_env)
+        with stack(
+            keepalive=args.keepalive,
+            gateway_extra=extra,
+            gateway_root=args.gateway_root,
+            http_server=args.server,
+        ) as s:
             res.dataset = report.dataset(s)
             res.dataset["startup_seconds"] = round(time.monotonic() - t0, 1)
-            print(f"stack up in {time.monotonic() - t0:.0f}s (dataset"
-                  f" {s.load_seconds:.1f}s)", file=sys.stderr)  # fmt: skip
+            print(
+                f"stack up in {time.monotonic() - t0:.0f}s (dataset {s.load_seconds:.1f}s)",
+                file=sys.stderr,
+            )
             users = traffic.members(s, 5000)
             files = {
                 sc.name: traffic.request_file(workdir / f"{n}.txt", users, sc.make, 20000)
                 for n, sc in enumerate(REST)
             }
             if "closed" not in args.skip:
-                closed_loop(s, p, files, users, res)
+                closed_loop(s, p, files, users, res, args.only)
             if "prompts" not in args.skip:
-                prompts = traffic.request_file(workdir / "prompts.txt", users, traffic.run_prompt, 20000)
+                prompts = traffic.request_file(
+                    workdir / "prompts.txt", users, traffic.run_prompt, 20000
+                )
                 out = async_parts.run_prompts(s, prompts, 200, p.prompt_rate, p.open_seconds)
                 res.prompts = asdict(out)
-                print(f"run_prompt: {out.succeeded}/{out.created} succeeded, e2e"
-                      f" {out.end_to_end_ms}", file=sys.stderr)  # fmt: skip
+                print(
+                    f"run_prompt: {out.succeeded}/{out.created} succeeded, e2e {out.end_to_end_ms}",
+                    file=sys.stderr,
+                )
             if "streams" not in args.skip:
                 res.streams = async_parts.streams(s, users, p.streams, p.open_seconds)
                 print(f"streams: {json.dumps(res.streams)}", file=sys.stderr)
@@ -236,14 +304,51 @@ def run(args: argparse.Namespace) -> Results:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    # a SIGTERM (timeout, CI) unwinds like Ctrl-C: the stack's processes and cluster stop
+    signal.signal(signal.SIGTERM, lambda _signum, _frame: sys.exit(143))
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--quick", action="store_true", help="a few seconds per point (smoke run)")
     parser.add_argument("--soak-seconds", type=float, default=0, help="default 600 (quick: 10)")
-    parser.add_argument("--keepalive", type=int, default=None,
-                        help="the gateway's idle keep-alive timeout (default: its own, 75 s)")  # fmt: skip
-    parser.add_argument("--skip", nargs="*", default=[],
-                        choices=("closed", "prompts", "streams", "open", "soak"))  # fmt: skip
-    parser.add_argument("--out", type=Path, default=None, help="report path (default bench/results/<date>.md)")
+    parser.add_argument(
+        "--keepalive",
+        type=int,
+        default=None,
+        help="the gateway's idle keep-alive timeout (default: its own, 75 s)",
+    )
+    parser.add_argument(
+        "--gateway-env",
+        nargs="*",
+        default=[],
+        metavar="KEY=VALUE",
+        help="extra gateway settings (an experiment, e.g. PGRST_DB_POOL=20)",
+    )
+    parser.add_argument(
+        "--gateway-root",
+        type=Path,
+        default=None,
+        help="serve the gateway from this source tree (A/B runs)",
+    )
+    parser.add_argument(
+        "--server",
+        choices=("uvicorn", "granian"),
+        default="uvicorn",
+        help="experiment: serve the gateway with granian (if installed)",
+    )
+    parser.add_argument("--only", help="closed loop: the scenarios whose name has this")
+    parser.add_argument(
+        "--note",
+        dest="load_note",
+        default="",
+        help="a sentence for the report (e.g. the machine's other load)",
+    )
+    parser.add_argument(
+        "--skip", nargs="*", default=[], choices=("closed", "prompts", "streams", "open", "soak")
+    )
+    parser.add_argument(
+        "--out", type=Path, default=None, help="report path (default bench/results/<date>.md)"
+    )
     parser.add_argument("--render", type=Path, default=None, help="rewrite a report from its .json")
     args = parser.parse_args()
     from bench.load import report

@@ -14,7 +14,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from bench.load import traffic
 from bench.load.stack import Stack
@@ -50,9 +50,7 @@ class Prompts:
     drained_seconds: float
 
 
-def run_prompts(
-    s: Stack, requests: Path, connections: int, rate: float, seconds: float
-) -> Prompts:
+def run_prompts(s: Stack, requests: Path, connections: int, rate: float, seconds: float) -> Prompts:
     """POST /api/rpc/run_prompt in open loop; then wait (≤ 120 s) for the worker to finish
     every request created meanwhile and read created_at → finished_at from the table."""
     with s.admin.connect() as conn:
@@ -72,12 +70,15 @@ def run_prompts(
     while True:
         with s.admin.connect() as conn:
             rows = conn.execute(query, (since,)).fetchall()
-        counts = {str(r[0]): int(r[1]) for r in rows}
+        counts = {str(r[0]): int(str(r[1])) for r in rows}
         pending = counts.get("queued", 0) + counts.get("running", 0)
         if pending == 0 or time.monotonic() - started > 120:
             for status, _n, pcts in rows:
                 if status == "succeeded" and pcts is not None:
-                    e2e = {f"p{p}": float(v) for p, v in zip((50, 90, 99), pcts, strict=True)}
+                    e2e = {
+                        f"p{p}": float(v)
+                        for p, v in zip((50, 90, 99), cast(list[float], pcts), strict=True)
+                    }
             break
         time.sleep(0.5)
     return Prompts(
@@ -174,13 +175,13 @@ def start_subscribers(
         ok=int(line[1]),
         failed=int(line[2]),
         ramp_seconds=float(line[3]),
-        since_event=int(row[0]),
+        since_event=int(str(row[0])),
     )
 
 
 def stop_subscribers(s: Stack, subs: Subscribers) -> dict[str, Any]:
     """Wait (≤ 30 s) until every event on the subscribed topics arrived, then stop the
-    clients: deliveries expected (events × subscribers of their topic) and received."""
+    clients: deliveries expected (events x subscribers of their topic) and received."""
     assert subs.proc.stdin is not None and subs.proc.stdout is not None
     with s.admin.connect() as conn:
         rows = conn.execute(
@@ -188,7 +189,7 @@ def stop_subscribers(s: Stack, subs: Subscribers) -> dict[str, Any]:
             " WHERE id > %s GROUP BY 1",
             (subs.since_event,),
         ).fetchall()
-    per_topic = {str(t): int(n) for t, n in rows}
+    per_topic = {str(t): int(str(n)) for t, n in rows}
     expected = sum(per_topic.get(t, 0) for t in subs.topics)
     received = 0
     started = time.monotonic()

@@ -17,8 +17,18 @@ if TYPE_CHECKING:
     from bench.load.__main__ import Results
     from bench.load.stack import Stack
 
-PACKAGES = ("uvicorn", "uvloop", "httptools", "asyncpg", "psycopg", "gunicorn", "flask",
-            "procrastinate", "pyjwt", "granian")  # fmt: skip
+PACKAGES = (
+    "uvicorn",
+    "uvloop",
+    "httptools",
+    "asyncpg",
+    "psycopg",
+    "gunicorn",
+    "flask",
+    "procrastinate",
+    "pyjwt",
+    "granian",
+)
 
 
 def machine() -> dict[str, str]:
@@ -51,10 +61,15 @@ def dataset(s: Stack) -> dict[str, Any]:
     with s.admin.connect() as conn:
         row = conn.execute("SHOW server_version").fetchone()
         out["postgresql"] = str(row[0]) if row else "?"
-        for table in ("api.users", "api.workspaces", "api.memberships", "api.documents",
-                      "api.ai_requests"):  # fmt: skip
+        for table in (
+            "api.users",
+            "api.workspaces",
+            "api.memberships",
+            "api.documents",
+            "api.ai_requests",
+        ):
             row = conn.execute(f"SELECT count(*) FROM {table}").fetchone()  # noqa: S608 - fixed names
-            out[table] = int(row[0]) if row else 0
+            out[table] = int(str(row[0])) if row else 0
         row = conn.execute(
             "SELECT max(n), percentile_disc(0.5) WITHIN GROUP (ORDER BY n) FROM"
             " (SELECT count(*) AS n FROM api.memberships GROUP BY workspace_id) x"
@@ -72,6 +87,10 @@ def _ms(v: float | None) -> str:
     return "-" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{v:.1f}"
 
 
+def _ms2(v: float | None) -> str:
+    return "-" if v is None else f"{v:.2f}"
+
+
 def _errors(errors: dict[str, int]) -> str:
     return ", ".join(f"{k}: {v}" for k, v in sorted(errors.items())) or "0"
 
@@ -81,8 +100,8 @@ def _closed_tables(res: Results) -> list[str]:
         "## Closed loop: throughput and latency at fixed concurrency, beside pgbench",
         "",
         "| scenario | connections | req/s | p50 ms | p95 ms | p99 ms | errors | pgbench tps"
-        " | gateway ÷ pgbench |",
-        "|---|---:|---:|---:|---:|---:|---|---:|---:|",
+        " | gateway ÷ pgbench | gateway CPU ms/req | PostgreSQL CPU ms/req |",
+        "|---|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|",
     ]
     for r in res.closed:
         lat = r["latency_ms"]
@@ -91,7 +110,9 @@ def _closed_tables(res: Results) -> list[str]:
         lines.append(
             f"| {r['scenario']} | {r['connections']} | {r['rps']:,.0f} | {_ms(lat.get('p50'))}"
             f" | {_ms(lat.get('p95'))} | {_ms(lat.get('p99'))} | {_errors(r['errors'])}"
-            f" | {f'{tps:,.0f}' if tps else '-'} | {ratio} |"
+            f" | {f'{tps:,.0f}' if tps else '-'} | {ratio}"
+            f" | {_ms2(r['extra'].get('gateway cpu ms/request'))}"
+            f" | {_ms2(r['extra'].get('postgres cpu ms/request'))} |"
         )
     return [*lines, ""]
 
@@ -107,7 +128,8 @@ def _open_tables(res: Results) -> list[str]:
     for r in res.open:
         lat = r["latency_ms"]
         lines.append(
-            f"| {r['connections']:,} | {r['offered']:,.0f} | {r['rps']:,.0f} | {_ms(lat.get('p50'))}"
+            f"| {r['connections']:,} | {r['offered']:,.0f} | {r['rps']:,.0f}"
+            f" | {_ms(lat.get('p50'))}"
             f" | {_ms(lat.get('p90'))} | {_ms(lat.get('p99'))} | {_ms(lat.get('p99.9'))}"
             f" | {_ms(lat.get('max'))} | {_errors(r['errors'])} |"
         )
@@ -115,9 +137,12 @@ def _open_tables(res: Results) -> list[str]:
     for conns, rate in res.knee.items():
         lines.append(
             f"- Knee over {int(conns):,} connections: "
-            + (f"{rate:,} req/s offered is the highest rate with p99 ≤ 200 ms and 0 errors"
-               if rate else "even the lowest rate measured crossed p99 200 ms or had errors")
-        )  # fmt: skip
+            + (
+                f"{rate:,} req/s offered is the highest rate with p99 ≤ 200 ms and 0 errors"
+                if rate
+                else "even the lowest rate measured crossed p99 200 ms or had errors"
+            )
+        )
     return [*lines, ""]
 
 
@@ -160,7 +185,7 @@ def _async_tables(res: Results) -> list[str]:
             f"{sse['subscribers']:,} subscribers (one `workspace:<id>` topic each, its member's"
             f" token): {sse['connected']:,} connected in {sse['ramp_seconds']:.1f} s,"
             f" {sse['failed']} failed; {sse['received']:,} of {sse['expected_deliveries']:,}"
-            f" expected deliveries (the open-loop writes' events × subscribers of their"
+            f" expected deliveries (the open-loop writes' events x subscribers of their"
             f" workspace) arrived; closed by the server: {sse['closed_by_server']};"
             f" errors {sse['errors'] or 0}.",
             "",
@@ -219,8 +244,13 @@ def plots(res: Results, out: Path) -> list[Path]:
             rows = [r for r in res.open if r["connections"] == conns]
             rates = [r["offered"] for r in rows]
             for pct, style in (("p50", ":"), ("p90", "--"), ("p99", "-")):
-                ax.plot(rates, [r["latency_ms"].get(pct, math.nan) for r in rows], style,
-                        marker="o", label=f"{pct}, {conns:,} connections")  # fmt: skip
+                ax.plot(
+                    rates,
+                    [r["latency_ms"].get(pct, math.nan) for r in rows],
+                    style,
+                    marker="o",
+                    label=f"{pct}, {conns:,} connections",
+                )
         ax.axhline(200, color="grey", linewidth=0.8)
         ax.set_yscale("log")
         ax.set_xlabel("offered requests/s (mixed workload)")
@@ -236,8 +266,9 @@ def plots(res: Results, out: Path) -> list[Path]:
         fig, ax = plt.subplots(figsize=(7, 4.2))
         for name in dict.fromkeys(r["scenario"] for r in res.closed):
             rows = [r for r in res.closed if r["scenario"] == name]
-            ax.plot([r["connections"] for r in rows], [r["rps"] for r in rows], marker="o",
-                    label=name)  # fmt: skip
+            ax.plot(
+                [r["connections"] for r in rows], [r["rps"] for r in rows], marker="o", label=name
+            )
         ax.set_xlabel("connections (closed loop)")
         ax.set_ylabel("requests/s")
         ax.set_title("Closed loop: throughput against concurrency")
@@ -263,7 +294,7 @@ def write(res: Results, out: Path) -> None:
         *(f"- {k}: {v}" for k, v in res.machine.items()),
         f"- PostgreSQL {res.dataset.get('postgresql', '?')} (embedded cluster, taproot's"
         " settings); gateway: 2 processes (uvicorn, uvloop, httptools), asyncpg pool 10 each;"
-        " sidecar: gunicorn 2 × 256 threads; 1 worker",
+        " sidecar: gunicorn 2 x 256 threads; 1 worker",
         f"- plan: {p['seconds']:.0f} s per closed-loop point, {p['open_seconds']:.0f} s per"
         f" open-loop point, soak {p['soak_seconds']:.0f} s at {p['soak_rate']} req/s."
         " wrk (2 threads) shares the two cores with everything it measures (not pinned:"

@@ -105,7 +105,12 @@ def stack(
     keepalive: int | None = None,
     gateway_workers: int = GATEWAY_WORKERS,
     gateway_extra: dict[str, str] | None = None,
+    gateway_root: Path | None = None,
+    http_server: str = "uvicorn",
 ) -> Iterator[Stack]:
+    """The stack; `gateway_extra` adds gateway settings, `gateway_root` serves the gateway
+    from another source tree (an A/B run: e.g. `git archive <commit>` unpacked) and
+    `http_server` = "granian" serves it with granian instead of uvicorn (an experiment)."""
     tools = system_deps.ensure()
     workdir = Path(tempfile.mkdtemp(prefix="taproot-bench-load-"))
     workdir.chmod(0o755)
@@ -128,7 +133,9 @@ def stack(
             # the server log (bench.harness.capture_sql). The schema keeps authenticator's
             # parameters out of the log (authenticator_log_parameters); the benchmark's are
             # synthetic, so this throwaway database lets the cluster setting decide.
-            conn.execute("ALTER ROLE authenticator IN DATABASE bench RESET log_parameter_max_length")
+            conn.execute(
+                "ALTER ROLE authenticator IN DATABASE bench RESET log_parameter_max_length"
+            )
         with admin.connect() as conn:
             row = conn.execute("SELECT auth.jwt_secret()").fetchone()
         assert row is not None
@@ -138,10 +145,12 @@ def stack(
         )
         sidecar_port, gateway_port = free_port(), free_port()
 
-        def spawn(name: str, argv: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
+        def spawn(
+            name: str, argv: list[str], env: dict[str, str], cwd: Path = ROOT
+        ) -> subprocess.Popen[bytes]:
             with (logs / f"{name}.log").open("wb") as out:
                 proc = subprocess.Popen(
-                    argv, env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT
+                    argv, env=env, cwd=cwd, stdout=out, stderr=subprocess.STDOUT
                 )
             procs[name] = proc
             return proc
@@ -198,7 +207,10 @@ def stack(
         if keepalive is not None:
             gateway_env["TAPROOT_KEEPALIVE_SECONDS"] = str(keepalive)
         gateway_env.update(gateway_extra or {})
-        gateway = spawn("gateway", [sys.executable, "-m", "gateway"], _env(gateway_env))
+        env = _env(gateway_env)
+        if gateway_root is not None:
+            env["PYTHONPATH"] = f"{gateway_root}{os.pathsep}{env['PYTHONPATH']}"
+        gateway = spawn("gateway", [sys.executable, "-m", "gateway"], env, cwd=gateway_root or ROOT)
         _wait(f"http://127.0.0.1:{sidecar_port}/api/ai/health", sidecar)
         _wait(f"http://127.0.0.1:{gateway_port}/api/health", gateway)
         yield Stack(
@@ -273,4 +285,24 @@ def rss(s: Stack) -> dict[str, dict[int, tuple[str, int, int]]]:
             found = _status(pid)
             if found is not None:
                 out[name][pid] = found
+    return out
+
+
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(s: Stack) -> dict[str, float]:
+    """CPU (user + system) each component's processes have used so far. Per request it
+    is the figure that survives a busy machine: throughput shares the cores with whatever
+    else runs, the work a request costs does not."""
+    out: dict[str, float] = {}
+    for name, pids in processes(s).items():
+        total = 0
+        for pid in pids:
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            total += int(fields[11]) + int(fields[12])
+        out[name] = total / TICK
     return out

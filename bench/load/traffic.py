@@ -32,11 +32,13 @@ HERE = Path(__file__).parent
 LUA = HERE / "load.lua"
 PASSWORD = "load-password"
 WRITERS = ("owner", "admin", "member")
-WORDS = (
+# words of dataset.sql's vocabulary, for search queries and new documents
+_VOCABULARY = (
     "revenue report quarter growth region cost support backlog customer churn pricing launch"
     " roadmap hiring budget forecast incident outage latency database index query policy"
     " security audit review design api gateway worker queue prompt model token invoice"
-).split()
+)
+WORDS = tuple(_VOCABULARY.split())
 
 
 def md5_uuid(name: str) -> str:
@@ -105,9 +107,7 @@ class Request:
     prefer: str | None = None
 
     def line(self) -> str:
-        return "\t".join(
-            (self.method, self.path, self.token, self.body or "-", self.prefer or "-")
-        )
+        return "\t".join((self.method, self.path, self.token, self.body or "-", self.prefer or "-"))
 
 
 Make = Callable[[Member, random.Random], Request]
@@ -166,7 +166,10 @@ def login(m: Member, _rnd: random.Random) -> Request:
 
 def run_prompt(m: Member, rnd: random.Random) -> Request:
     body = json.dumps(
-        {"prompt_id": md5_uuid(f"prompt{m.workspace}"), "inputs": {"name": f"n{rnd.randrange(10**6)}"}}
+        {
+            "prompt_id": md5_uuid(f"prompt{m.workspace}"),
+            "inputs": {"name": f"n{rnd.randrange(10**6)}"},
+        }
     )
     return Request("POST", "/api/rpc/run_prompt", m.token, body, "return=minimal")
 
@@ -248,10 +251,20 @@ def wrk(
         gap = max(1.0, connections / rate * 1000 - expected_latency_ms)
         env["LOAD_OPEN"] = "1"
     argv = [
-        "wrk", f"-t{threads}", f"-c{connections}", f"-d{max(1, round(seconds))}s",
-        "--timeout", "10s", "-s", str(LUA), s.base_url, "--", str(requests), str(threads),
+        "wrk",
+        f"-t{threads}",
+        f"-c{connections}",
+        f"-d{max(1, round(seconds))}s",
+        "--timeout",
+        "10s",
+        "-s",
+        str(LUA),
+        s.base_url,
+        "--",
+        str(requests),
+        str(threads),
         str(gap),
-    ]  # fmt: skip
+    ]
     _children_seconds()
     started = time.monotonic()
     proc = subprocess.run(argv, capture_output=True, text=True, env=env, check=False)
@@ -339,10 +352,25 @@ def pgbench(s: Stack, scripts: list[str], clients: int, seconds: float) -> float
     try:
         proc = subprocess.run(
             [
-                s.cluster.tools.pg("pgbench"), "-n", "-M", "prepared", "-j", "2",
-                "-c", str(clients), "-T", str(max(1, round(seconds))), *files,
-                "-h", "127.0.0.1", "-p", port, "-U", "authenticator", "bench",
-            ],  # fmt: skip
+                s.cluster.tools.pg("pgbench"),
+                "-n",
+                "-M",
+                "prepared",
+                "-j",
+                "2",
+                "-c",
+                str(clients),
+                "-T",
+                str(max(1, round(seconds))),
+                *files,
+                "-h",
+                "127.0.0.1",
+                "-p",
+                port,
+                "-U",
+                "authenticator",
+                "bench",
+            ],
             capture_output=True,
             text=True,
             env=env,
