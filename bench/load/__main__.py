@@ -77,6 +77,15 @@ class Plan:
 
 
 def plan(args: argparse.Namespace) -> Plan:
+    chosen = _plan(args)
+    if args.rates:
+        chosen.rates = tuple(args.rates)
+    if args.open_seconds:
+        chosen.open_seconds = args.open_seconds
+    return chosen
+
+
+def _plan(args: argparse.Namespace) -> Plan:
     if args.quick:
         return Plan(
             3,
@@ -336,6 +345,8 @@ def main() -> None:
         default="uvicorn",
         help="experiment: serve the gateway with granian (if installed)",
     )
+    parser.add_argument("--rates", type=int, nargs="*", help="open loop: offered rates")
+    parser.add_argument("--open-seconds", type=float, default=0, help="open loop: per point")
     parser.add_argument("--only", help="closed loop: the scenarios whose name has this")
     parser.add_argument(
         "--note",
