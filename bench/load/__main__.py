@@ -140,16 +140,22 @@ def raise_nofile() -> None:
 
 
 def ensure_tools() -> None:
-    """wrk and taskset from Debian's packages (pgbench comes with the PostgreSQL server
-    taproot's own system_deps installs)."""
+    """wrk and taskset from Debian's packages, installed as taproot/system_deps.py installs
+    its own (root: apt-get; anyone else: the command to run). pgbench ships with the
+    PostgreSQL server packages system_deps.ensure() installs with the cluster."""
+    import os
     import subprocess
 
-    missing = [
-        pkg for tool, pkg in (("wrk", "wrk"), ("taskset", "util-linux")) if not shutil.which(tool)
-    ]
-    if missing:
-        subprocess.run(["apt-get", "update", "-qq"], check=True)
-        subprocess.run(["apt-get", "install", "-y", "-qq", *missing], check=True)
+    wanted = (("wrk", "wrk"), ("taskset", "util-linux"))
+    missing = [pkg for tool, pkg in wanted if not shutil.which(tool)]
+    if not missing:
+        return
+    if os.geteuid() != 0:
+        sys.exit(
+            f"bench.load needs {', '.join(missing)}: sudo apt-get install -y {' '.join(missing)}"
+        )
+    subprocess.run(["apt-get", "update", "-qq"], check=True)
+    subprocess.run(["apt-get", "install", "-y", "-qq", *missing], check=True)
 
 
 def closed_loop(  # noqa: PLR0917 - the run's parts, once
