@@ -28,7 +28,7 @@ from typing import Any
 import asyncpg
 
 import telemetry
-from gateway import errors, openapi, plan, query, request, response
+from gateway import errors, openapi, plan, query, request, response, shape_memo
 from gateway._sql import query as named_query
 from gateway.admin import AdminServer
 from gateway.auth import Authenticator
@@ -122,6 +122,9 @@ class App:
         self._accessible_fn = named_query("tx", "accessible_functions")
         # (method, path, query, negotiation headers) → (schema cache, request, plan, SQL)
         self._plans: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+        # the same with simple filter values masked (gateway/shape_memo.py) → (schema
+        # cache, request, plan, SQL, where the values go in the SQL's parameters)
+        self._shapes: dict[tuple[Any, ...], tuple[Any, ...]] = {}
 
     # --- ASGI -------------------------------------------------------------------------
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -512,6 +515,7 @@ class App:
         # 2. request (GET/HEAD plans are memoized per URL and negotiation headers)
         query_string: bytes = scope.get("query_string", b"")
         key: tuple[Any, ...] | None = None
+        shape_of: tuple[tuple[Any, ...], tuple[str, ...]] | None = None
         if method in ("GET", "HEAD"):
             key = (
                 method,
@@ -544,6 +548,15 @@ class App:
                     key = None
                     if timer is not None:
                         timer.reset()
+            masked = shape_memo.shape(path, query_string) if key is not None else None
+            if key is not None and masked is not None:
+                shape_key = (masked[0], *key[3:], method, path)
+                found = await self._from_shape(
+                    shape_key, masked[1], query_string, auth, path, headers, timer
+                )
+                if found is not None:
+                    return found
+                shape_of = (shape_key, masked[1])
         body = await self._read_body(receive) if method in ("POST", "PATCH", "PUT") else b""
         api_req = request.build(
             method, path, query_string, headers, prefer, body, self.config.db_schemas
@@ -551,7 +564,9 @@ class App:
         if timer is not None:
             timer.mark("parse")
         try:
-            return await self._execute(api_req, auth, path, headers, timer=timer, key=key)
+            return await self._execute(
+                api_req, auth, path, headers, timer=timer, key=key, shape_of=shape_of
+            )
         except ApiError as err:
             if not self._stale_cache_error(api_req, err):
                 raise
@@ -559,6 +574,43 @@ class App:
             # now and answer from the fresh cache, once.
             await self.reloader.reload()
             return await self._execute(api_req, auth, path, headers, timer=timer, key=None)
+
+    async def _from_shape(  # noqa: PLR0917 - what _run needs, and the memo key
+        self,
+        shape_key: tuple[Any, ...],
+        values: tuple[str, ...],
+        query_string: bytes,
+        auth: Any,
+        path: str,
+        headers: dict[str, str],
+        timer: _Timer | None,
+    ) -> Response | None:
+        """The answer from the statement memoized for this URL shape with this request's
+        filter values (gateway/shape_memo.py); None when there is none (or it went stale)."""
+        found = self._shapes.get(shape_key)
+        if found is None or found[0] is not self.reloader.cache:
+            return None
+        if timer is not None:
+            timer.mark("parse")
+            timer.mark("plan")
+        try:
+            return await self._run(
+                shape_memo.rebind_request(found[1], query_string),
+                found[2],
+                shape_memo.bind(found[3], found[4], values),
+                auth=auth,
+                path=path,
+                headers=headers,
+                timer=timer,
+            )
+        except ApiError as err:
+            if not self._stale_cache_error(found[1], err):
+                raise
+            await self.reloader.reload()
+            self._shapes.pop(shape_key, None)
+            if timer is not None:
+                timer.reset()
+            return None
 
     def _stale_cache_error(self, req: request.ApiRequest, err: ApiError) -> bool:
         if err.code not in ("42P01", "42883") or isinstance(err, NoPostgis):
@@ -575,6 +627,7 @@ class App:
         *,
         timer: _Timer | None,
         key: tuple[Any, ...] | None,
+        shape_of: tuple[tuple[Any, ...], tuple[str, ...]] | None = None,
     ) -> Response:
         # 3. plan
         cache = self.reloader.cache
@@ -602,6 +655,11 @@ class App:
             if len(self._plans) >= PLAN_CACHE_SIZE:
                 self._plans.pop(next(iter(self._plans)))
             self._plans[key] = (cache, api_req, action, statement)
+            at = shape_memo.positions(statement, shape_of[1]) if shape_of else None
+            if shape_of is not None and at is not None:
+                if len(self._shapes) >= PLAN_CACHE_SIZE:
+                    self._shapes.pop(next(iter(self._shapes)))
+                self._shapes[shape_of[0]] = (cache, api_req, action, statement, at)
         if timer is not None:
             timer.mark("plan")
         return await self._run(
