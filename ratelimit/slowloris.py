@@ -3,9 +3,11 @@
 uvicorn's httptools protocol has a keep-alive timeout between requests but no limit on
 how long a request's head may take, nor on its size (llhttp enforces none). This
 subclass adds both: a head must arrive within `header_timeout` seconds of its first
-byte (else 408 and the connection is closed), its URL within `max_url` bytes (414) and
-its header fields within `max_headers` bytes (431). Bodies are the application's: the
-gateway's deadline covers a body that arrives too slowly. Pass the class as uvicorn's
+byte (else 408 and the connection is closed; a fresh connection that sends nothing is
+an idle one, closed quietly after uvicorn's keep-alive timeout, as between requests),
+its URL within `max_url` bytes (414) and its header fields within `max_headers` bytes
+(431). Bodies are the application's: the gateway's deadline covers a body that arrives
+too slowly. Pass the class as uvicorn's
 `http`; `configure` sets the limits (class attributes: uvicorn builds the protocol).
 """
 
@@ -29,7 +31,11 @@ class GuardedHttpTools(HttpToolsProtocol):
         super().connection_made(transport)
         self._head_size = 0
         self._head_timer: Any = None
-        self._arm()
+        # Idle until its first byte: the keep-alive timeout, not the head deadline (a client
+        # that opens a connection ahead of its first request must not get an unasked 408).
+        self.timeout_keep_alive_task = self.loop.call_later(
+            self.timeout_keep_alive, self.timeout_keep_alive_handler
+        )
 
     def _arm(self) -> None:
         if self.header_timeout and self._head_timer is None:

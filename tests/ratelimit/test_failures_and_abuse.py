@@ -81,6 +81,12 @@ def test_hostile_requests(app_db: Database, start_gateway: Callable[..., Server]
     answer = _raw(gw.port, b"GET /api/users HTTP/1.1\r\nHost: x\r\nX-Slow: ")
     assert answer.startswith(b"HTTP/1.1 408"), answer
     assert time.monotonic() - started < 4
+    # a connection opened ahead of its first request is idle, not slow: no 408 for it
+    with socket.create_connection(("127.0.0.1", gw.port), timeout=10) as early:
+        time.sleep(1.6)  # past the 1 s head deadline, well within the keep-alive timeout
+        early.sendall(b"GET /api/live HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        reply = early.recv(4096)
+    assert reply.startswith(b"HTTP/1.1 200"), reply
     # a body that never completes → 408 once the deadline passes
     answer = _raw(
         gw.port,
