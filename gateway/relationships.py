@@ -155,9 +155,7 @@ def candidates(cache: SchemaCache, parent: Table) -> list[Relationship]:  # noqa
     # (SchemaCache.hs getOverrideRelationshipsMap)
     computed = {(r.function.schema, r.function.name) for r in out if r.function is not None}
     return [
-        r
-        for r in out
-        if r.function is not None or (r.target.schema, r.target.name) not in computed
+        r for r in out if r.function is not None or (r.target.schema, r.target.name) not in computed
     ]
 
 
