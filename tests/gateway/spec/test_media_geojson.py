@@ -28,8 +28,9 @@ NO_GIS = "gateway_spec_nogis"
 def postgis(spec_db: Database) -> None:
     with spec_db.connect() as conn:
         found = conn.execute("SELECT 1 FROM pg_extension WHERE extname = 'postgis'").fetchone()
-    if found is None:
-        pytest.skip("PostGIS is not installed (postgresql-15-postgis-3; taproot/system_deps.py)")
+    # the test command installs PostGIS (taproot/system_deps.py): its absence is a failure,
+    # never a silent skip of geo+json
+    assert found is not None, "PostGIS is not installed (postgresql-15-postgis-3)"
 
 
 def _feature(fid: int, address: str, lon: float, lat: float) -> dict[str, Any]:
