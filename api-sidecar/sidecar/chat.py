@@ -3,8 +3,11 @@
 The order, whole or streamed: one statement (app.begin_ai_call) checks the caller, reads
 the model's routes, looks up the cache (a hit is billed as a hit and answered without a
 provider) and reserves the worst case → try each route (skipping open breakers, retries
-inside) until one answers → record usage (durably; the process's settler settles the
-reservation and counters right after, off the request path) → store in the cache.
+inside) until one answers → store in the cache → record usage (durably; the process's
+settler settles the reservation and counters right after, off the request path).
+A whole answer given a `later` hook leaves the usage row to it: the view writes it once
+the answer is sent (the reservation, committed before the provider call, holds the
+budget meanwhile), so the ledger's two round trips are not in the client's wait.
 Failing before any answer releases the reservation. A stream falls back only before its
 first event; after it, a failure or a client that goes away bills what was produced
 ('partial', estimated when the upstream did not report usage).
@@ -15,7 +18,7 @@ from __future__ import annotations
 import logging
 import re
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from ai.errors import ErrorKind, ProviderError
@@ -32,6 +35,8 @@ from sidecar.upstream import Upstream
 
 log = logging.getLogger("sidecar.chat")
 Event = TextDelta | Finish | UsageReport
+# Takes work to run after the answer has gone out (see sidecar.views._respond.AfterAnswer).
+Later = Callable[[Callable[[], None]], None]
 
 # Errors where another route cannot help: the request itself is refused.
 _NO_FALLBACK = frozenset({ErrorKind.PERMANENT, ErrorKind.CONTENT_FILTER})
@@ -68,13 +73,24 @@ class Engine:
     settler: ledger.Settler | None = None
 
     # --- whole answers ------------------------------------------------------------
-    def complete(self, clock: Clock, caller: Caller, call: ChatCall) -> tuple[ChatResponse, Served]:
+    def complete(
+        self, clock: Clock, caller: Caller, call: ChatCall, *, later: Later | None = None
+    ) -> tuple[ChatResponse, Served]:
+        """The answer and how it was served. The usage row is written before this returns,
+        or handed to `later` (then Served.usage_row is set only once that ran)."""
         begun = self._begin(caller, call)
         caller, entry, reservation = begun.caller, begun.cache_key, begun.reservation_id
         routes = routing.resolve(caller, call.model)
         if begun.cached is not None:
             hit = cache.decode(begun.cached)
-            return hit, self._bill_hit(clock, caller, call, routes[0], hit)
+            served = Served(routes[0], hit.provider, "hit")
+            latency = clock.elapsed_ms()
+
+            def bill_hit() -> None:
+                served.usage_row = self._bill_hit(caller, call, hit, latency)
+
+            _now_or_later(bill_hit, later)
+            return hit, served
         status: cache.Status = "miss" if entry is not None else "bypass"
         billed = ledger.Call(call.request_id, call.endpoint, call.model, reservation)
         try:
@@ -82,18 +98,28 @@ class Engine:
         except BaseException:
             ledger.release(self.db, caller, reservation)
             raise
-        row = self.bill(
-            clock,
-            caller,
-            billed,
-            route=route,
-            provider=response.provider,
-            usage=response.usage,
-            status="ok",
-        )
+        served = Served(route, response.provider, status)
+        latency = clock.elapsed_ms()
+
+        def bill() -> None:
+            served.usage_row = self.bill(
+                latency,
+                caller,
+                billed,
+                route=route,
+                provider=response.provider,
+                usage=response.usage,
+                status="ok",
+            )
+
+        # Stored before answering: the same call made right after this answer is a hit.
         if entry is not None:
-            cache.store(self.db, caller, entry, response, call.policy.ttl)
-        return response, Served(route, response.provider, status, row)
+            try:
+                cache.store(self.db, caller, entry, response, call.policy.ttl)
+            except SidecarError:  # the answer is good and is billed; the next call misses
+                log.exception("could not store the answer in the cache")
+        _now_or_later(bill, later)
+        return response, served
 
     def _first_answer(
         self, clock: Clock, caller: Caller, call: ChatCall, routes: list[Route]
@@ -123,7 +149,8 @@ class Engine:
         routes = routing.resolve(caller, call.model)
         if begun.cached is not None:
             hit = cache.decode(begun.cached)
-            served = self._bill_hit(clock, caller, call, routes[0], hit)
+            served = Served(routes[0], hit.provider, "hit")
+            served.usage_row = self._bill_hit(caller, call, hit, clock.elapsed_ms())
             return LiveStream.replay(hit, served)
         billed = ledger.Call(call.request_id, call.endpoint, call.model, reservation)
         last: ProviderError | None = None
@@ -177,11 +204,9 @@ class Engine:
             input_tokens=prompt,
         )
 
-    def _bill_hit(
-        self, clock: Clock, caller: Caller, call: ChatCall, route: Route, hit: ChatResponse
-    ) -> Served:
+    def _bill_hit(self, caller: Caller, call: ChatCall, hit: ChatResponse, latency_ms: int) -> JSON:
         billed = ledger.Call(call.request_id, call.endpoint, call.model)
-        row = ledger.record(
+        return ledger.record(
             self.db,
             caller,
             billed,
@@ -190,14 +215,13 @@ class Engine:
             usage=hit.usage,
             cache_hit=True,
             status="ok",
-            latency_ms=clock.elapsed_ms(),
+            latency_ms=latency_ms,
             settler=self.settler,
         )
-        return Served(route, hit.provider, "hit", row)
 
     def bill(
         self,
-        clock: Clock,
+        latency_ms: int,
         caller: Caller,
         billed: ledger.Call,
         *,
@@ -215,9 +239,16 @@ class Engine:
             usage=usage,
             cache_hit=False,
             status=status,
-            latency_ms=clock.elapsed_ms(),
+            latency_ms=latency_ms,
             settler=self.settler,
         )
+
+
+def _now_or_later(work: Callable[[], None], later: Later | None) -> None:
+    if later is None:
+        work()
+    else:
+        later(work)
 
 
 class LiveStream:
@@ -309,7 +340,7 @@ class LiveStream:
             )
         try:
             self.served.usage_row = engine.bill(
-                clock,
+                clock.elapsed_ms(),
                 caller,
                 billed,
                 route=self.served.route,

@@ -48,7 +48,7 @@ def embed(
                 log.info("route %s/%s failed: %r", route.credential, route.upstream_model, exc)
                 continue
             engine.bill(
-                clock,
+                clock.elapsed_ms(),
                 caller,
                 billed,
                 route=route,

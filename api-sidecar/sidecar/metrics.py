@@ -158,7 +158,7 @@ class MeteredEngine(chat.Engine):
 
     def bill(
         self,
-        clock: Clock,
+        latency_ms: int,
         caller: Caller,
         billed: ledger.Call,
         *,
@@ -168,7 +168,7 @@ class MeteredEngine(chat.Engine):
         status: str,
     ) -> JSON:
         row = super().bill(
-            clock, caller, billed, route=route, provider=provider, usage=usage, status=status
+            latency_ms, caller, billed, route=route, provider=provider, usage=usage, status=status
         )
         ai.billed(
             COMPONENT,
@@ -182,9 +182,9 @@ class MeteredEngine(chat.Engine):
         return row
 
     def _bill_hit(
-        self, clock: Clock, caller: Caller, call: chat.ChatCall, route: Route, hit: ChatResponse
-    ) -> chat.Served:
-        served = super()._bill_hit(clock, caller, call, route, hit)
+        self, caller: Caller, call: chat.ChatCall, hit: ChatResponse, latency_ms: int
+    ) -> JSON:
+        row = super()._bill_hit(caller, call, hit, latency_ms)
         ai.billed(
             COMPONENT,
             hit.provider,
@@ -192,9 +192,9 @@ class MeteredEngine(chat.Engine):
             status="ok",
             input_tokens=hit.usage.input_tokens,
             output_tokens=hit.usage.output_tokens,
-            cost=_cost(served.usage_row),
+            cost=_cost(row),
         )
-        return served
+        return row
 
 
 def _cost(row: Any) -> float | None:

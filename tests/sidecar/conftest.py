@@ -187,3 +187,13 @@ def sql(sidecar: Sidecar, statement: str, *args: Any) -> list[tuple[Any, ...]]:
     with sidecar.db.connect() as conn:
         cursor = conn.execute(statement, args)
         return list(cursor.fetchall()) if cursor.description else []
+
+
+def recorded(sidecar: Sidecar, workspace_id: uuid.UUID, calls: int, timeout: float = 10) -> None:
+    """Wait until the workspace has `calls` usage rows: a whole answer's row is written just
+    after the answer is sent (sidecar/views/_respond.py AfterAnswer), a stream's at its end."""
+    deadline = time.monotonic() + timeout
+    statement = "SELECT count(*) FROM api.ai_usage WHERE workspace_id = %s"
+    while (have := sql(sidecar, statement, workspace_id)[0][0]) < calls:
+        assert time.monotonic() < deadline, f"{have} usage rows of {calls} after {timeout} s"
+        time.sleep(0.02)

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import anthropic
 import pytest
 
-from tests.sidecar.conftest import Sidecar, Tenant, sql
+from tests.sidecar.conftest import Sidecar, Tenant, recorded, sql
 
 
 @pytest.fixture
@@ -32,6 +32,7 @@ def test_messages_whole(sidecar: Sidecar, tenant: Tenant, sdk: anthropic.Anthrop
     assert message.content[0].text.startswith("[fake] ")
     assert message.stop_reason == "end_turn"
     assert message.usage.input_tokens > 0
+    recorded(sidecar, tenant.workspace_id, 1)
     rows = sql(
         sidecar, "SELECT endpoint FROM api.ai_usage WHERE workspace_id = %s", tenant.workspace_id
     )

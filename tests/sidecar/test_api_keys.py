@@ -10,7 +10,7 @@ import openai
 import pytest
 import requests
 
-from tests.sidecar.conftest import Sidecar, Tenant, make_tenant, sql
+from tests.sidecar.conftest import Sidecar, Tenant, make_tenant, recorded, sql
 
 
 def create_key(sidecar: Sidecar, tenant: Tenant, **limits: int) -> tuple[str, uuid.UUID]:
@@ -66,6 +66,7 @@ def _key_lifecycle(
     assert claude.messages.create(
         model="fake-chat", max_tokens=20, messages=[{"role": "user", "content": "x-api-key"}]
     ).content
+    recorded(sidecar, tenant.workspace_id, 2)
     rows = sql(
         sidecar, "SELECT api_key_id FROM api.ai_usage WHERE workspace_id = %s", tenant.workspace_id
     )
@@ -120,6 +121,7 @@ def test_key_requests_per_minute_hold_and_answer_429_with_retry_after(
     # GCRA at 3 per minute: the next request is admitted 20 s after the first.
     assert 1 <= int(refused.headers["retry-after"]) <= 20
     assert "x-should-retry" not in refused.headers
+    recorded(sidecar, tenant.workspace_id, 3)
     usage = sql(
         sidecar, "SELECT count(*) FROM api.ai_usage WHERE workspace_id = %s", tenant.workspace_id
     )

@@ -10,7 +10,14 @@ from typing import Any
 
 import requests
 
-from tests.sidecar.conftest import BREAKER_RESET_SECONDS, Sidecar, Tenant, make_tenant, sql
+from tests.sidecar.conftest import (
+    BREAKER_RESET_SECONDS,
+    Sidecar,
+    Tenant,
+    make_tenant,
+    recorded,
+    sql,
+)
 
 
 def chat(sidecar: Sidecar, tenant: Tenant, **body: Any) -> requests.Response:
@@ -38,6 +45,7 @@ def test_concurrent_calls_never_overspend_a_small_quota(sidecar: Sidecar) -> Non
     for t in threads:
         t.join()
     assert set(results) == {200, 429}
+    recorded(sidecar, tenant.workspace_id, results.count(200))
     (spent, calls) = sql(
         sidecar,
         "SELECT coalesce(sum(input_tokens + output_tokens), 0), count(*) FROM api.ai_usage"
@@ -111,6 +119,7 @@ def test_cache_hit_miss_bypass_and_ttl(sidecar: Sidecar, tenant: Tenant) -> None
     statuses = [r.headers["x-taproot-cache"] for r in (first, second, warm, forced, off)]
     assert statuses == ["miss", "hit", "bypass", "miss", "bypass"]
     assert second.json()["choices"] == first.json()["choices"]
+    recorded(sidecar, tenant.workspace_id, 5)
     hits = sql(
         sidecar,
         "SELECT count(*) FILTER (WHERE cache_hit), count(*) FROM api.ai_usage"

@@ -17,7 +17,7 @@ import requests
 from openai.types.chat import ChatCompletion, ChatCompletionMessageParam
 
 from taproot.database import Database
-from tests.sidecar.conftest import Sidecar, Tenant, make_tenant, sql
+from tests.sidecar.conftest import Sidecar, Tenant, make_tenant, recorded, sql
 from tests.sidecar.upstream_fixtures import (
     OPENAI_KEY,
     Loopback,
@@ -76,7 +76,8 @@ def sdk(upstream: Sidecar, owner: Tenant) -> Iterator[openai.OpenAI]:
         yield opened
 
 
-def usage_rows(sidecar: Sidecar, tenant: Tenant) -> list[tuple[object, ...]]:
+def usage_rows(sidecar: Sidecar, tenant: Tenant, calls: int = 1) -> list[tuple[object, ...]]:
+    recorded(sidecar, tenant.workspace_id, calls)
     return sql(sidecar, USAGE_COLUMNS, tenant.workspace_id)
 
 
@@ -188,7 +189,7 @@ def test_rate_limit_surfaces_with_retry_after_when_retries_run_out(
         sdk.chat.completions.create(model="ok", messages=USER)
     assert limited.value.response.headers["retry-after"] == "1"
     assert loopback.count() - before == 2  # TAPROOT_AI_RETRY_ATTEMPTS (2) tries
-    assert usage_rows(upstream, owner) == []  # nothing answered, nothing billed
+    assert usage_rows(upstream, owner, calls=0) == []  # nothing answered, nothing billed
 
 
 def test_long_retry_after_is_not_waited_for(
@@ -265,6 +266,7 @@ def test_breaker_opens_on_outage_and_closes_when_upstream_recovers(
             assert providers(sidecar, owner)["breakers"] == {"openai": "closed"}
             assert call().choices[0].message.content == "Hello world"
             assert loopback.count() - before == fail_max + 3
+        recorded(sidecar, owner.workspace_id, 3)
         statuses = sql(
             sidecar,
             "SELECT status, provider FROM api.ai_usage WHERE workspace_id = %s",

@@ -10,7 +10,7 @@ import openai
 import pytest
 import requests
 
-from tests.sidecar.conftest import Sidecar, Tenant, sql
+from tests.sidecar.conftest import Sidecar, Tenant, recorded, sql
 
 
 @pytest.fixture
@@ -33,6 +33,7 @@ def test_chat_whole(sidecar: Sidecar, tenant: Tenant, sdk: openai.OpenAI) -> Non
     assert answer.choices[0].finish_reason == "stop"
     assert answer.usage is not None and answer.usage.prompt_tokens == 3
     assert float(raw.headers["x-taproot-overhead-ms"]) >= 0
+    recorded(sidecar, tenant.workspace_id, 1)
     rows = sql(
         sidecar,
         "SELECT endpoint, provider, input_tokens, output_tokens, status, estimated"
@@ -65,6 +66,7 @@ def test_chat_streamed_without_usage_has_no_usage_chunk(
     chunks = list(stream)
     assert all(c.choices for c in chunks)
     assert all(c.usage is None for c in chunks)
+    recorded(sidecar, tenant.workspace_id, 1)
     (count,) = sql(
         sidecar, "SELECT count(*) FROM api.ai_usage WHERE workspace_id = %s", tenant.workspace_id
     )[0]

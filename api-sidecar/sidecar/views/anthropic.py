@@ -7,7 +7,7 @@ from flask import Blueprint, Response
 from sidecar import anthropic_wire
 from sidecar.chat import ChatCall
 from sidecar.services import caller, clock, json_body, services
-from sidecar.views._respond import answer, event_stream, served_headers
+from sidecar.views._respond import AfterAnswer, answer, event_stream, served_headers
 from sidecar.views.openai import policy
 
 bp = Blueprint("anthropic", __name__)
@@ -23,5 +23,8 @@ def messages() -> Response:
         return event_stream(
             anthropic_wire.sse(live, model, chat_messages), served_headers(live.served)
         )
-    response, served = engine.complete(clock(), caller(rights=False), call)
-    return answer(anthropic_wire.message(response, model), headers=served_headers(served))
+    later = AfterAnswer()  # the ledger write, once the answer is out
+    response, served = engine.complete(clock(), caller(rights=False), call, later=later)
+    return later.attach(
+        answer(anthropic_wire.message(response, model), headers=served_headers(served))
+    )

@@ -8,7 +8,7 @@ from sidecar import cache, embeddings, openai_wire
 from sidecar.chat import ChatCall
 from sidecar.models import list_models
 from sidecar.services import caller, clock, json_body, services
-from sidecar.views._respond import answer, event_stream, served_headers
+from sidecar.views._respond import AfterAnswer, answer, event_stream, served_headers
 
 bp = Blueprint("openai", __name__)
 
@@ -31,8 +31,11 @@ def chat_completions() -> Response:
         return event_stream(
             openai_wire.sse(live, model, include_usage), served_headers(live.served)
         )
-    response, served = engine.complete(clock(), caller(rights=False), call)
-    return answer(openai_wire.completion(response, model), headers=served_headers(served))
+    later = AfterAnswer()  # the ledger write, once the answer is out
+    response, served = engine.complete(clock(), caller(rights=False), call, later=later)
+    return later.attach(
+        answer(openai_wire.completion(response, model), headers=served_headers(served))
+    )
 
 
 @bp.post("/v1/embeddings")
