@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from flask import Flask, Response, g, request
 from werkzeug.exceptions import HTTPException
@@ -36,6 +38,9 @@ from sidecar.views import admin, anthropic, openai, prompts
 from sidecar.views._respond import answer
 from taproot import logs
 
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
+
 log = logging.getLogger("sidecar")
 access_log = logging.getLogger("sidecar.request")
 
@@ -47,6 +52,7 @@ def create_app(settings: Settings) -> Flask:
     app.extensions[EXTENSION] = services
     for blueprint in (openai.bp, anthropic.bp, prompts.bp, admin.bp):
         app.register_blueprint(blueprint, url_prefix=settings.prefix)
+    app.wsgi_app = _entered(app.wsgi_app)  # type: ignore[method-assign,assignment]
     app.before_request(_start_clock)
     app.after_request(_overhead)
     app.register_error_handler(Exception, _error)
@@ -126,9 +132,23 @@ def stop(app: Flask) -> None:
     services.db.close()
 
 
+_ENTERED = "taproot.entered"
+
+
+def _entered(wsgi_app: WSGIApplication) -> WSGIApplication:
+    """The WSGI app, noting when a request entered it: the overhead clock starts there,
+    before Flask builds its request context and routes."""
+
+    def entered(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        environ[_ENTERED] = time.perf_counter()
+        return wsgi_app(environ, start_response)
+
+    return entered
+
+
 def _start_clock() -> None:
-    g.clock = Clock()
-    g.started = time.perf_counter()
+    g.started = request.environ.get(_ENTERED) or time.perf_counter()
+    g.clock = Clock(g.started)
     # gunicorn's threads serve one request after another: each binds its own context
     context = logs.RequestContext(
         logs.accept_request_id(request.headers.get(logs.REQUEST_ID_HEADER)),

@@ -9,6 +9,7 @@ Streams are retried up to their first event only; after that errors pass through
 from __future__ import annotations
 
 import dataclasses
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import TypeVar
 
@@ -87,10 +88,13 @@ class Upstream:
 
     def _whole(self, clock: Clock, credential: str, fn: Callable[[int], Awaitable[T]]) -> T:
         async def guarded() -> T:
-            return await call_with_retries(fn, attempts=self._attempts)
+            began = time.perf_counter()
+            try:
+                return await call_with_retries(fn, attempts=self._attempts)
+            finally:
+                clock.spent_upstream(began)
 
-        with clock.waiting_upstream():
-            return self._loop.run(self.breakers.call(credential, guarded))
+        return self._loop.run(self.breakers.call(credential, guarded))
 
     def open_stream(
         self, clock: Clock, provider: Provider, credential: str, request: ChatRequest
@@ -102,19 +106,29 @@ class Upstream:
         attempts = self._attempts
 
         async def retried() -> AsyncIterator[StreamEvent]:
-            events = await open_stream_with_retries(
-                lambda number: provider.stream_chat(dataclasses.replace(request, attempt=number)),
-                attempts=attempts,
-            )
-            async for event in events:
-                yield event
+            # the provider's time is up to its first event (the header is written then)
+            began: float | None = time.perf_counter()
+            try:
+                events = await open_stream_with_retries(
+                    lambda number: provider.stream_chat(
+                        dataclasses.replace(request, attempt=number)
+                    ),
+                    attempts=attempts,
+                )
+                async for event in events:
+                    if began is not None:
+                        clock.spent_upstream(began)
+                        began = None
+                    yield event
+            finally:
+                if began is not None:
+                    clock.spent_upstream(began)
 
         stream = self._loop.stream(lambda: self.breakers.stream(credential, retried))
-        with clock.waiting_upstream():
-            try:
-                first = next(stream)
-            except StopIteration:
-                raise ProviderError(
-                    ErrorKind.TRANSIENT, "the upstream stream ended without an event"
-                ) from None
+        try:
+            first = next(stream)
+        except StopIteration:
+            raise ProviderError(
+                ErrorKind.TRANSIENT, "the upstream stream ended without an event"
+            ) from None
         return first, stream
