@@ -9,7 +9,8 @@ and through `python -m gateway` with TAPROOT_PROXY (the same-origin path).
 
 1. Non-streamed: wrk (1 thread, pinned to CPU 1) with bench/ai_open_loop.lua, exponential
    gaps per connection, ~200 requests/s, fake_latency_ms 50. Overhead = the
-   x-taproot-overhead-ms header, and client latency minus 50 ms.
+   x-taproot-overhead-ms header (from the request entering the sidecar's WSGI app to the
+   answer, minus the provider call timed on the event loop), and client latency minus 50 ms.
 2. Streams: bench/ai_streams.py (asyncio + uvloop, raw sockets, its own process pinned to
    CPU 1) keeps 500 streams open, 50 chunks 20 ms apart after fake_latency_ms 50.
 CPU of the sidecar, gateway and PostgreSQL processes is read from /proc around each run;
@@ -742,20 +743,20 @@ def _per_request(run: OpenLoop) -> list[str]:
 
 # The previous report (commit 02e8d45, run 2026-12-01 19:07 UTC: 4 transactions, ~16 round
 # trips per call, settlement on the request path), for the before -> after table.
-PREVIOUS = "02e8d45 (2026-12-01 19:07 UTC)"
+PREVIOUS = "a53f84b (2026-12-01 20:17 UTC; header then measured from Flask's clock)"
 PREVIOUS_OPEN: dict[tuple[str, int], tuple[float, float, float, float]] = {
     # (path, workspaces): achieved req/s, header p50, header p99, client p99
-    ("direct", 1): (179, 35.6, 137.7, 145.6),
-    ("direct", 64): (180, 29.5, 95.9, 107.5),
-    ("gateway", 1): (162, 68.2, 272.9, 428.7),
-    ("gateway", 64): (160, 58.0, 222.5, 1423.2),
+    ("direct", 1): (193, 8.0, 36.8, 50.5),
+    ("direct", 64): (185, 8.5, 37.9, 57.7),
+    ("gateway", 1): (183, 12.8, 56.0, 87.8),
+    ("gateway", 64): (167, 18.3, 76.1, 1486.5),
 }
 PREVIOUS_STREAMS: dict[tuple[str, int], tuple[int, int, float, float, float]] = {
     # (path, workspaces): completed, errors, added TTFT p50, added TTFT p99, chunk gap p99
-    ("direct", 1): (3031, 0, 1189.2, 1942.5, 61.4),
-    ("direct", 64): (3243, 0, 1023.3, 1389.1, 66.9),
-    ("gateway", 1): (2052, 0, 2053.7, 5272.0, 114.4),
-    ("gateway", 64): (2334, 0, 1683.3, 4810.6, 185.5),
+    ("direct", 1): (3187, 0, 450.8, 2415.9, 156.8),
+    ("direct", 64): (3084, 0, 467.4, 1239.8, 166.3),
+    ("gateway", 1): (2667, 0, 1241.3, 4057.1, 210.2),
+    ("gateway", 64): (2683, 0, 1111.1, 3183.5, 254.6),
 }
 
 
@@ -850,8 +851,13 @@ def report(
         " (when the server is slow the offered rate falls: see 'achieved'). Each connection's"
         " first request is a GET /api/ai/health so that the connections do not fire a burst of"
         " chats at t=0; those are left out of the header figures and are under 2% of wrk's"
-        f" latency samples. Header = `x-taproot-overhead-ms`; client = wrk's latency minus"
-        f" {FAKE_LATENCY_MS} ms. Goal: overhead under 3 ms p50 and 15 ms p99; anchor: LiteLLM"
+        " latency samples. Header = `x-taproot-overhead-ms`: from the request entering the"
+        " sidecar's WSGI app to its answer, minus the provider call itself (timed on the event"
+        " loop, so the request thread's hand-offs to the loop count as Taproot's; the usage"
+        " row, written after the answer is sent, does not); client = wrk's latency minus"
+        f" {FAKE_LATENCY_MS} ms, which also holds gunicorn's accept and parse, the fake"
+        " provider's timer overshoot and the loopback network. Goal: overhead under 3 ms p50"
+        " and 15 ms p99; anchor: LiteLLM"
         " Proxy 12 ms median, 43 ms p99 (at ~1,000 req/s on two 4-CPU instances).",
         "",
         "| path | workspaces | achieved req/s | header p50 | header p99 | client p50 | client p90"
