@@ -1,8 +1,8 @@
 """Debian's nginx running the shipped site (ops/nginx/taproot.conf) in front of `taproot up`.
 
 The site file is read from the repository and only its ports and paths are substituted
-(each substitution must match, so the test breaks if the file drifts); nginx runs with a
-temp prefix, pid and logs, and a self-signed certificate made here with openssl. Over
+(taproot/edge.py: each substitution must match, so the test breaks if the file drifts);
+nginx runs with a temp prefix, pid and logs, and a self-signed certificate. Over
 HTTPS and HTTP/2: REST answers, an AI stream and a real-time stream arrive as they are
 produced (nginx buffers neither), /metrics is not public, oversized bodies are refused.
 """
@@ -11,65 +11,18 @@ from __future__ import annotations
 
 import itertools
 import json
-import shutil
-import signal
 import ssl
-import subprocess
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 import pytest
 
-from taproot import ROOT
-from taproot.cluster import free_port
+from taproot.edge import NGINX, Edge
 from tests.ops.conftest import DEMO_WORKSPACE, Subscriber, UpStack
 
 pytestmark = pytest.mark.slow
-
-SITE = ROOT / "ops" / "nginx" / "taproot.conf"
-NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
-
-
-def render_site(text: str, replacements: dict[str, str]) -> str:
-    """The shipped site with exact substitutions, each of which must occur."""
-    for old, new in replacements.items():
-        assert old in text, f"{SITE.name} no longer contains {old!r}: update the test"
-        text = text.replace(old, new)
-    return text
-
-
-@dataclass
-class Edge:
-    https: str
-    http: str
-    log_dir: Path
-    cert: Path
-
-    def curl(self, *args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            ["curl", "-s", "--cacert", str(self.cert), "--http2", "--max-time", "20", *args],
-            capture_output=True,
-            text=True,
-            check=False,
-            timeout=30,
-        )
-
-
-def _certificate(folder: Path) -> tuple[Path, Path]:
-    cert, key = folder / "cert.pem", folder / "key.pem"
-    subprocess.run(
-        [
-            *("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"),
-            *("-keyout", str(key), "-out", str(cert), "-subj", "/CN=localhost"),
-            *("-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"),
-        ],
-        check=True,
-        capture_output=True,
-    )
-    return cert, key
 
 
 @pytest.fixture(scope="module")
@@ -77,66 +30,16 @@ def edge(up_stack: UpStack, tmp_path_factory: pytest.TempPathFactory) -> Iterato
     assert Path(NGINX).exists(), "nginx is missing: taproot.system_deps installs it for tests"
     prefix = tmp_path_factory.mktemp("nginx")
     prefix.chmod(0o755)
-    logs = prefix / "logs"
-    logs.mkdir()
-    cert, key = _certificate(prefix)
-    https_port, http_port = free_port(), free_port()
-    site = render_site(
-        SITE.read_text(),
-        {
-            "listen 443 ssl http2;": f"listen 127.0.0.1:{https_port} ssl http2;",
-            "listen [::]:443 ssl http2;": "",
-            "listen 80;": f"listen 127.0.0.1:{http_port};",
-            "listen [::]:80;": "",
-            "server 127.0.0.1:3000 ": f"server 127.0.0.1:{up_stack.env['API_PORT']} ",
-            "server 127.0.0.1:3001 ": f"server 127.0.0.1:{up_stack.env['SIDECAR_PORT']} ",
-            "/etc/letsencrypt/live/api.example.com/fullchain.pem": str(cert),
-            "/etc/letsencrypt/live/api.example.com/privkey.pem": str(key),
-            "/var/log/nginx/": f"{logs}/",
-            "/var/www/letsencrypt": str(prefix / "acme"),
-        },
+    result = Edge.start(
+        prefix,
+        gateway_port=int(up_stack.env["API_PORT"]),
+        sidecar_port=int(up_stack.env["SIDECAR_PORT"]),
     )
-    (prefix / "taproot.conf").write_text(site)
-    # The main configuration stands in for Debian's /etc/nginx/nginx.conf: temp paths only.
-    temp = "".join(
-        f"    {name}_temp_path {prefix / name};\n"
-        for name in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
-    )
-    (prefix / "nginx.conf").write_text(
-        f"worker_processes 1;\npid {prefix / 'nginx.pid'};\nerror_log {logs / 'error.log'} warn;\n"
-        "events { worker_connections 1024; }\n"
-        f"http {{\n{temp}    access_log {logs / 'access.log'};\n"
-        f"    include {prefix / 'taproot.conf'};\n}}\n"
-    )
-    argv = [
-        NGINX,
-        "-p",
-        str(prefix),
-        "-c",
-        str(prefix / "nginx.conf"),
-        "-e",
-        str(logs / "error.log"),
-    ]
-    checked = subprocess.run([*argv, "-t"], capture_output=True, text=True, check=False)
-    assert checked.returncode == 0, checked.stderr
-    proc = subprocess.Popen(
-        [*argv, "-g", "daemon off;"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-    result = Edge(f"https://127.0.0.1:{https_port}", f"http://127.0.0.1:{http_port}", logs, cert)
     try:
-        deadline = time.monotonic() + 10
-        while result.curl("-o", "/dev/null", f"{result.https}/api/health").returncode != 0:
-            assert proc.poll() is None, (logs / "error.log").read_text()
-            assert time.monotonic() < deadline, "nginx did not answer within 10 s"
-            time.sleep(0.1)
+        result.wait_ready()
         yield result
     finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        result.stop()
 
 
 @pytest.fixture(scope="module")
