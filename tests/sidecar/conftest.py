@@ -8,7 +8,9 @@ where nothing listens (a credential that always fails, for fallback and breakers
 
 from __future__ import annotations
 
+import json
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -187,6 +189,31 @@ def sql(sidecar: Sidecar, statement: str, *args: Any) -> list[tuple[Any, ...]]:
     with sidecar.db.connect() as conn:
         cursor = conn.execute(statement, args)
         return list(cursor.fetchall()) if cursor.description else []
+
+
+def cut_stream(base: str, tenant: Tenant, events: int = 5) -> None:
+    """Start a long streamed chat at `base` (http://host:port) and hang up after `events`
+    events, as a client that goes away mid-answer (raw socket: no SDK retries or reads)."""
+    host, port = base.removeprefix("http://").split("/")[0].split(":")
+    body = json.dumps(
+        {
+            "model": "fake-chat",
+            "messages": [{"role": "user", "content": "tell me a long story"}],
+            "stream": True,
+            "fake_output_tokens": 400,
+            "fake_stream_interval_ms": 20,
+        }
+    ).encode()
+    head = (
+        f"POST /api/ai/v1/chat/completions HTTP/1.1\r\nHost: {host}\r\n"
+        f"Authorization: Bearer {tenant.token}\r\nX-Taproot-Workspace: {tenant.workspace_id}\r\n"
+        f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+    ).encode()
+    with socket.create_connection((host, int(port)), timeout=10) as conn:
+        conn.sendall(head + body)
+        received = b""
+        while received.count(b"data: ") < events:
+            received += conn.recv(4096)
 
 
 def recorded(sidecar: Sidecar, workspace_id: uuid.UUID, calls: int, timeout: float = 10) -> None:

@@ -24,6 +24,7 @@ from tests.sidecar.conftest import (
     Tenant,
     _authenticator_url,
     _libpq_url,
+    cut_stream,
     recorded,
     sql,
 )
@@ -273,26 +274,7 @@ def test_a_client_that_goes_away_closes_the_upstream_stream(recorded_gateway: st
 def test_a_stream_cut_through_the_gateway_is_billed_partial(
     gateway: str, sidecar: Sidecar, tenant: Tenant
 ) -> None:
-    host, port = gateway.removeprefix("http://").split(":")
-    body = json.dumps(
-        {
-            "model": "fake-chat",
-            "messages": [{"role": "user", "content": "a long story, via the gateway"}],
-            "stream": True,
-            "fake_output_tokens": 400,
-            "fake_stream_interval_ms": 20,
-        }
-    ).encode()
-    head = (
-        f"POST /api/ai/v1/chat/completions HTTP/1.1\r\nHost: {host}\r\n"
-        f"Authorization: Bearer {tenant.token}\r\nX-Taproot-Workspace: {tenant.workspace_id}\r\n"
-        f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
-    ).encode()
-    with socket.create_connection((host, int(port)), timeout=10) as conn:
-        conn.sendall(head + body)
-        received = b""
-        while received.count(b"data: ") < 5:
-            received += conn.recv(4096)
+    cut_stream(gateway, tenant)
     recorded(sidecar, tenant.workspace_id, 1)
     ((status, estimated, output),) = sql(
         sidecar,

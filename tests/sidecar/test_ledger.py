@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import socket
 import threading
 import time
 from typing import Any
@@ -14,6 +13,7 @@ from tests.sidecar.conftest import (
     BREAKER_RESET_SECONDS,
     Sidecar,
     Tenant,
+    cut_stream,
     make_tenant,
     recorded,
     sql,
@@ -75,26 +75,7 @@ def _held(sidecar: Sidecar, tenant: Tenant) -> int:
 def test_client_disconnect_mid_stream_bills_partial_estimated(
     sidecar: Sidecar, tenant: Tenant
 ) -> None:
-    host, port = sidecar.url.removeprefix("http://").split("/")[0].split(":")
-    body = json.dumps(
-        {
-            "model": "fake-chat",
-            "messages": [{"role": "user", "content": "tell me a long story"}],
-            "stream": True,
-            "fake_output_tokens": 400,
-            "fake_stream_interval_ms": 20,
-        }
-    ).encode()
-    head = (
-        f"POST /api/ai/v1/chat/completions HTTP/1.1\r\nHost: {host}\r\n"
-        f"Authorization: Bearer {tenant.token}\r\nX-Taproot-Workspace: {tenant.workspace_id}\r\n"
-        f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
-    ).encode()
-    with socket.create_connection((host, int(port)), timeout=10) as conn:
-        conn.sendall(head + body)
-        received = b""
-        while received.count(b"data: ") < 5:
-            received += conn.recv(4096)
+    cut_stream(sidecar.url, tenant)
     deadline = time.monotonic() + 10
     rows: list[tuple[Any, ...]] = []
     while not rows and time.monotonic() < deadline:
