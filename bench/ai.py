@@ -270,6 +270,7 @@ def stack() -> Iterator[Stack]:
             "PGRST_DB_EXTRA_SEARCH_PATH": "extensions",
             "PGRST_JWT_SECRET": secret,
             "PGRST_JWT_AUD": "taproot",
+            "PGRST_JWT_CACHE_MAX_LIFETIME": "3600",
             "PGRST_SERVER_HOST": "127.0.0.1",
             "PGRST_SERVER_PORT": str(gateway_port),
             "PGRST_SERVER_ROOT_PATH": "/api",

@@ -190,6 +190,8 @@ def stack(
             "PGRST_DB_EXTRA_SEARCH_PATH": "extensions",
             "PGRST_JWT_SECRET": secret,
             "PGRST_JWT_AUD": "taproot",
+            # as taproot/up.py: a validated token is reused for up to an hour (its exp holds)
+            "PGRST_JWT_CACHE_MAX_LIFETIME": "3600",
             "PGRST_SERVER_HOST": "127.0.0.1",
             "PGRST_SERVER_PORT": str(gateway_port),
             "PGRST_SERVER_ROOT_PATH": "/api",
