@@ -1040,14 +1040,23 @@ def report(
 ANALYSIS: list[str] = [
     "## Where the time goes (read with the tables above)",
     "",
-    "**Verdict.** The median goal is met on every path: header p50 2.4-2.9 ms in this run"
-    " (goal 3; LiteLLM's anchor 12). The p99 goal (15) is met through nginx, the production"
-    " path (10.0 and 8.9 ms), and through the gateway's proxy (14.1 and 14.4), and missed"
-    " direct (16.1 and 18.5). The previous full run of the same code, minutes earlier and"
-    " without the nginx rows, had it the other way round: direct 12.7 and 11.5, gateway"
-    " 19.8 and 17.9. So p99 drifts 9-20 ms from run to run on this 2-core VM while the"
-    " medians stay within ~15%: the p99 goal is met in most rows, not with margin in all."
-    " 0 errors everywhere; 500 concurrent streams complete with 0 errors on every path.",
+    "**Verdict: at the goal's edge, met with margin only through nginx.** Two full runs of"
+    " this code, 35 minutes apart on the quiet machine (header p50 / p99 in ms, 1 and 64"
+    " workspaces; goal 3 / 15, LiteLLM 12 / 43):",
+    "",
+    "| path | 00:49 UTC | 01:23 UTC (the tables above) |",
+    "|---|---|---|",
+    "| nginx (production: the shipped site, HTTPS) | 2.6 / 10.0, 2.4 / 8.9 |"
+    " 2.5 / 9.6, 2.5 / 10.3 |",
+    "| direct | 2.9 / **16.1**, 2.8 / **18.5** | 2.8 / 14.1, 2.9 / 13.4 |",
+    "| gateway (the same-origin proxy `taproot up` serves) | 2.8 / 14.1, 2.7 / 14.4 |"
+    " **3.1** / 14.3, **3.3** / 14.3 |",
+    "",
+    "Through nginx both figures are met in every run. Direct and through the gateway each"
+    " misses one figure in one of the two runs, by 0.1-0.3 ms at p50 or 1-3.5 ms at p99:"
+    " p99 drifts 9-19 ms between runs of the same code on this VM while the medians stay"
+    " within ~15%. 0 errors everywhere; 500 concurrent streams complete with 0 errors on"
+    " every path.",
     "",
     "**One call, serial, quiet stack** (300 calls one at a time, medians, measured with"
     " temporary perf_counter marks, not in the code): WSGI entry -> Flask's before_request"
