@@ -49,6 +49,7 @@ from taproot.cluster import Cluster, free_port
 from taproot.database import Database, migrate
 from taproot.edge import Edge
 from taproot.provision import seed
+from taproot.up import GATEWAY_DEFAULTS
 
 HERE = Path(__file__).parent
 AUTHENTICATOR_PASSWORD = "bench-authenticator"
@@ -264,16 +265,11 @@ def stack() -> Iterator[Stack]:
         gateway_env = {
             **common,
             # as taproot/up.py's gateway_env
+            **GATEWAY_DEFAULTS,  # as taproot up (the JWT cache among them)
             "PGRST_DB_URI": db_url,
-            "PGRST_DB_SCHEMAS": "api",
-            "PGRST_DB_ANON_ROLE": "anon",
-            "PGRST_DB_EXTRA_SEARCH_PATH": "extensions",
             "PGRST_JWT_SECRET": secret,
-            "PGRST_JWT_AUD": "taproot",
-            "PGRST_JWT_CACHE_MAX_LIFETIME": "3600",
             "PGRST_SERVER_HOST": "127.0.0.1",
             "PGRST_SERVER_PORT": str(gateway_port),
-            "PGRST_SERVER_ROOT_PATH": "/api",
             "PGRST_SERVER_WORKERS": "2",
             "PGRST_LOG_LEVEL": "error",
             "TAPROOT_PROXY": f"/api/ai=http://127.0.0.1:{sidecar_port}",

@@ -44,7 +44,7 @@ from bench.harness import AUTHENTICATOR_PASSWORD, machine
 from taproot import ROOT, system_deps
 from taproot.cluster import Cluster, free_port
 from taproot.database import Database, migrate
-from taproot.up import REALTIME_ENV
+from taproot.up import GATEWAY_DEFAULTS, REALTIME_ENV
 from tests.stack import login_url, rows, wait_for
 
 HERE = Path(__file__).parent
@@ -289,15 +289,11 @@ def gateway(b: Bench) -> Iterator[Gateway]:
     port = free_port()
     env = {
         **os.environ,
+        **GATEWAY_DEFAULTS,  # as taproot up
         "PGRST_DB_URI": login_url(b.db, "authenticator", AUTHENTICATOR_PASSWORD),
-        "PGRST_DB_SCHEMAS": "api",
-        "PGRST_DB_ANON_ROLE": "anon",
-        "PGRST_DB_EXTRA_SEARCH_PATH": "extensions",
         "PGRST_JWT_SECRET": b.secret,
-        "PGRST_JWT_AUD": "taproot",
         "PGRST_SERVER_HOST": "127.0.0.1",
         "PGRST_SERVER_PORT": str(port),
-        "PGRST_SERVER_ROOT_PATH": "/api",
         "PGRST_SERVER_WORKERS": "2",
         "PGRST_LOG_LEVEL": "error",
         **REALTIME_ENV,

@@ -101,21 +101,28 @@ def worker_env(target: Target, settings: Settings, key: str | None) -> dict[str,
     return env
 
 
+# The gateway settings every Taproot stack shares (`taproot up`, and the benchmarks, which
+# build the rest of their environment themselves and must not drift from this).
+GATEWAY_DEFAULTS = {
+    "PGRST_DB_SCHEMAS": "api",
+    "PGRST_DB_ANON_ROLE": "anon",
+    "PGRST_DB_EXTRA_SEARCH_PATH": "extensions",
+    "PGRST_JWT_AUD": "taproot",
+    # Verified tokens are kept up to an hour (never past exp): a client sends the same
+    # token on every request, and PostgREST 13's default (0) verifies it every time.
+    "PGRST_JWT_CACHE_MAX_LIFETIME": "3600",
+    "PGRST_SERVER_ROOT_PATH": "/api",
+}
+
+
 def gateway_env(target: Target, settings: Settings, secret: str) -> dict[str, str]:
     return {
         **os.environ,
+        **GATEWAY_DEFAULTS,
         "PGRST_DB_URI": target.app_url("authenticator", settings.authenticator_password),
-        "PGRST_DB_SCHEMAS": "api",
-        "PGRST_DB_ANON_ROLE": "anon",
-        "PGRST_DB_EXTRA_SEARCH_PATH": "extensions",
         "PGRST_JWT_SECRET": secret,
-        "PGRST_JWT_AUD": "taproot",
-        # Verified tokens are kept up to an hour (never past exp): a client sends the same
-        # token on every request, and PostgREST 13's default (0) verifies it every time.
-        "PGRST_JWT_CACHE_MAX_LIFETIME": "3600",
         "PGRST_SERVER_HOST": settings.api_host,
         "PGRST_SERVER_PORT": str(settings.api_port),
-        "PGRST_SERVER_ROOT_PATH": "/api",
         "PGRST_SERVER_WORKERS": str(settings.gateway_workers),
         "TAPROOT_PROXY": f"/api/ai=http://{settings.sidecar_host}:{settings.sidecar_port}",
         # one scrape of /metrics: every gateway, sidecar and worker process of this stack,

@@ -27,7 +27,7 @@ import requests
 from taproot import ROOT, system_deps
 from taproot.cluster import Cluster, free_port
 from taproot.database import Database, migrate, plan_changes
-from taproot.up import RATE_LIMIT_ENV, REALTIME_ENV
+from taproot.up import GATEWAY_DEFAULTS, RATE_LIMIT_ENV, REALTIME_ENV
 
 HERE = Path(__file__).parent
 AUTHENTICATOR_PASSWORD = "bench-authenticator"
@@ -184,17 +184,11 @@ def stack(
             ),
         )
         gateway_env = {
+            **GATEWAY_DEFAULTS,  # as taproot up (the JWT cache among them)
             "PGRST_DB_URI": db_url,
-            "PGRST_DB_SCHEMAS": "api",
-            "PGRST_DB_ANON_ROLE": "anon",
-            "PGRST_DB_EXTRA_SEARCH_PATH": "extensions",
             "PGRST_JWT_SECRET": secret,
-            "PGRST_JWT_AUD": "taproot",
-            # as taproot/up.py: a validated token is reused for up to an hour (its exp holds)
-            "PGRST_JWT_CACHE_MAX_LIFETIME": "3600",
             "PGRST_SERVER_HOST": "127.0.0.1",
             "PGRST_SERVER_PORT": str(gateway_port),
-            "PGRST_SERVER_ROOT_PATH": "/api",
             "PGRST_SERVER_WORKERS": str(gateway_workers),
             "PGRST_LOG_LEVEL": "error",
             "TAPROOT_PROXY": f"/api/ai=http://127.0.0.1:{sidecar_port}",
