@@ -27,7 +27,6 @@ import json
 import math
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -43,7 +42,7 @@ import jwt
 import psycopg.sql
 import requests
 
-from bench.harness import ensure_tools, machine
+from bench.harness import ensure_tools, machine, stop, wait_ready
 from taproot import ROOT, system_deps
 from taproot.cluster import Cluster, free_port
 from taproot.database import Database, migrate
@@ -163,30 +162,6 @@ class Stack:
         return [p for p in _tree(self.sidecar.pid) if p != self.sidecar.pid]
 
 
-def _wait(url: str, proc: subprocess.Popen[bytes], timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"{proc.args!r} exited with {proc.returncode}")
-        try:
-            if requests.get(url, timeout=1).status_code == 200:
-                return
-        except requests.RequestException:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError(f"{url} not ready after {timeout}s")
-
-
-def _stop(proc: subprocess.Popen[bytes]) -> None:
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=40)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-
-
 @contextmanager
 def stack() -> Iterator[Stack]:
     tools = system_deps.ensure()
@@ -280,8 +255,8 @@ def stack() -> Iterator[Stack]:
         }
         gateway = subprocess.Popen([sys.executable, "-m", "gateway"], env=gateway_env, cwd=ROOT)
         procs.append(gateway)
-        _wait(f"http://127.0.0.1:{sidecar_port}/api/ai/health", sidecar)
-        _wait(f"http://127.0.0.1:{gateway_port}/api/ai/health", gateway)
+        wait_ready(f"http://127.0.0.1:{sidecar_port}/api/ai/health", sidecar)
+        wait_ready(f"http://127.0.0.1:{gateway_port}/api/ai/health", gateway)
         (workdir / "nginx").mkdir()
         edge = Edge.start(
             workdir / "nginx",
@@ -306,7 +281,7 @@ def stack() -> Iterator[Stack]:
         for started in edges:
             started.stop()
         for proc in reversed(procs):
-            _stop(proc)
+            stop(proc)
         cluster.destroy()
         shutil.rmtree(workdir, ignore_errors=True)
 

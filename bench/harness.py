@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -85,7 +86,7 @@ def stack(fixture_sql: Path, *, schemas: str, anon_role: str, workers: int) -> I
         }
         gateway = subprocess.Popen([sys.executable, "-m", "gateway"], env=env, cwd=ROOT)
         base_url = f"http://127.0.0.1:{port}"
-        _wait_ready(base_url + "/ready", gateway)
+        wait_ready(base_url + "/ready", gateway)
         yield Stack(cluster=cluster, admin=admin, base_url=base_url, tcp_url=tcp_url)
     finally:
         if gateway is not None:
@@ -95,11 +96,12 @@ def stack(fixture_sql: Path, *, schemas: str, anon_role: str, workers: int) -> I
         shutil.rmtree(workdir, ignore_errors=True)
 
 
-def _wait_ready(url: str, proc: subprocess.Popen[bytes], timeout: float = 60) -> None:
+def wait_ready(url: str, proc: subprocess.Popen[bytes], timeout: float = 60) -> None:
+    """Until `url` answers 200; raises if `proc` exits first or `timeout` passes."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(f"gateway exited with {proc.returncode}")
+            raise RuntimeError(f"{proc.args!r} exited with {proc.returncode}")
         try:
             if requests.get(url, timeout=1).status_code == 200:
                 return
@@ -107,6 +109,17 @@ def _wait_ready(url: str, proc: subprocess.Popen[bytes], timeout: float = 60) ->
             pass
         time.sleep(0.2)
     raise RuntimeError(f"{url} not ready after {timeout}s")
+
+
+def stop(proc: subprocess.Popen[bytes], timeout: float = 40) -> None:
+    """SIGTERM (a graceful drain), then SIGKILL after `timeout` seconds."""
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
 
 
 # -- capturing the SQL the gateway sends ------------------------------------------------

@@ -115,12 +115,18 @@ class Proxy:
         body_read = content is None or isinstance(content, bytes)
         gone = asyncio.ensure_future(_disconnected(receive)) if body_read else None
         if gone is not None:
-            gone.add_done_callback(lambda _: response.close())
+            # a cancelled watcher (the answer is all in) must not close it: the upstream
+            # connection goes back to the pool
+            gone.add_done_callback(lambda task: None if task.cancelled() else response.close())
         try:
             raw = [(k.lower(), v) for k, v in response.raw_headers if k.lower() not in HOP_BY_HOP]
             await send({"type": "http.response.start", "status": response.status, "headers": raw})
             async for chunk in response.content.iter_any():
                 await send({"type": "http.response.body", "body": chunk, "more_body": True})
+            # before the last send: once the response is complete, uvicorn's receive()
+            # answers http.disconnect too
+            if gone is not None:
+                gone.cancel()
             await send({"type": "http.response.body", "body": b""})
         except _UPSTREAM_ERRORS as exc:
             # headers are out: all that is left is to end the body early

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -22,8 +21,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import requests
-
+from bench.harness import stop, wait_ready
 from taproot import ROOT, system_deps
 from taproot.cluster import Cluster, free_port
 from taproot.database import Database, migrate, plan_changes
@@ -50,30 +48,6 @@ class Stack:
         pg = self.cluster.pid()
         assert pg is not None
         return {**{name: p.pid for name, p in self.procs.items()}, "postgres": pg}
-
-
-def _wait(url: str, proc: subprocess.Popen[bytes], timeout: float = 90) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"{proc.args!r} exited with {proc.returncode}")
-        try:
-            if requests.get(url, timeout=1).status_code == 200:
-                return
-        except requests.RequestException:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError(f"{url} not ready after {timeout}s")
-
-
-def _stop(proc: subprocess.Popen[bytes]) -> None:
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=40)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 def load_dataset(admin: Database) -> float:
@@ -207,8 +181,8 @@ def stack(
         if gateway_root is not None:
             env["PYTHONPATH"] = f"{gateway_root}{os.pathsep}{env['PYTHONPATH']}"
         gateway = spawn("gateway", [sys.executable, "-m", "gateway"], env, cwd=gateway_root or ROOT)
-        _wait(f"http://127.0.0.1:{sidecar_port}/api/ai/health", sidecar)
-        _wait(f"http://127.0.0.1:{gateway_port}/api/health", gateway)
+        wait_ready(f"http://127.0.0.1:{sidecar_port}/api/ai/health", sidecar, timeout=90)
+        wait_ready(f"http://127.0.0.1:{gateway_port}/api/health", gateway, timeout=90)
         yield Stack(
             cluster=cluster,
             admin=admin,
@@ -221,7 +195,7 @@ def stack(
         )
     finally:
         for proc in reversed(list(procs.values())):
-            _stop(proc)
+            stop(proc)
         cluster.destroy()
         shutil.rmtree(workdir, ignore_errors=True)
 

@@ -158,6 +158,7 @@ class _Recorder(http.server.BaseHTTPRequestHandler):
             body = self.rfile.read(length)
         self.seen.append(
             {
+                "peer": self.client_address[1],
                 "method": self.command,
                 "path": self.path,
                 "headers": [(k.lower(), v) for k, v in self.headers.items()],
@@ -237,6 +238,14 @@ def test_proxy_passes_method_path_query_headers_and_answer(recorded_gateway: str
     assert headers["x-forwarded-proto"] == "http"
     assert headers["x-forwarded-host"] == recorded_gateway.removeprefix("http://")
     assert headers["content-length"] == "5"
+
+
+def test_proxy_reuses_its_upstream_connection(recorded_gateway: str) -> None:
+    _Recorder.seen.clear()
+    with requests.Session() as http_:
+        for _ in range(3):
+            assert http_.get(f"{recorded_gateway}/api/ai/echo", timeout=10).status_code == 418
+    assert len({seen["peer"] for seen in _Recorder.seen}) == 1  # one keep-alive connection
 
 
 def test_proxy_streams_a_large_body_and_passes_encoded_bytes_raw(recorded_gateway: str) -> None:
