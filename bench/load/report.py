@@ -13,6 +13,8 @@ import subprocess
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import psycopg.sql
+
 if TYPE_CHECKING:
     from bench.load.__main__ import Results
     from bench.load.stack import Stack
@@ -68,7 +70,10 @@ def dataset(s: Stack) -> dict[str, Any]:
             "api.documents",
             "api.ai_requests",
         ):
-            row = conn.execute(f"SELECT count(*) FROM {table}").fetchone()  # noqa: S608 - fixed names
+            count = psycopg.sql.SQL("SELECT count(*) FROM {}").format(
+                psycopg.sql.Identifier(*table.split("."))
+            )
+            row = conn.execute(count).fetchone()
             out[table] = int(str(row[0])) if row else 0
         row = conn.execute(
             "SELECT max(n), percentile_disc(0.5) WITHIN GROUP (ORDER BY n) FROM"
